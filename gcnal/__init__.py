@@ -1,0 +1,29 @@
+"""gcnal: graph-native active learning.
+
+>>> import gcnal
+>>> idx = gcnal.select(features, labelled_mask, budget=100, method="uncertain_gcn", seed=0)
+"""
+from . import presets as _presets  # noqa: F401  (registers the built-in methods)
+from .api import select
+from .errors import InvalidParameterError, MissingDependencyError, UnknownNameError
+from .graph import CosineAdjacency, cosine_adjacency, pool_graph, to_networkx
+from .registry import available_methods, register_method, register_sampler, register_selector
+from .selection import Selection
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CosineAdjacency",
+    "InvalidParameterError",
+    "MissingDependencyError",
+    "Selection",
+    "UnknownNameError",
+    "available_methods",
+    "cosine_adjacency",
+    "pool_graph",
+    "register_method",
+    "register_sampler",
+    "register_selector",
+    "select",
+    "to_networkx",
+]

@@ -1,0 +1,197 @@
+"""``gcnal.select``: one active-learning selection round."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .errors import InvalidParameterError
+from .graph import NORMALIZATIONS, CosineAdjacency
+from .options import supported_kwargs
+from .registry import METHODS, SAMPLERS, SELECTORS, Method
+from .samplers import score_sampler, train_sampler
+from .selection import Selection
+from .selectors import k_center_greedy
+from .validation import (as_feature_tensor, as_mask_tensor, as_probs_tensor, check_budget,
+                         check_positive_int, check_real, resolve_device)
+
+log = logging.getLogger(__name__)
+
+GRAPHS = ("auto", "dense")
+
+
+def make_generator(seed: Union[int, torch.Generator, None], device: torch.device) -> torch.Generator:
+    """A generator on ``device`` seeded from ``seed`` (an int, a generator to
+    draw a seed from, or ``None`` for a fresh non-deterministic seed)."""
+    if isinstance(seed, torch.Generator):
+        seed = int(torch.randint(2**62, (1,), generator=seed))
+    elif seed is None:
+        seed = torch.Generator().seed()
+    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidParameterError("seed", "a non-negative int, a torch.Generator or None",
+                                    repr(seed))
+    generator = torch.Generator(device=device)
+    generator.manual_seed(int(seed))
+    return generator
+
+
+def _draw_subset(labelled: Tensor, subset: Optional[int], budget: int,
+                 generator: torch.Generator) -> Tensor:
+    """Pool indices of the sampler's nodes: every labelled item plus ``subset``
+    random unlabelled ones (all of them when ``subset`` is ``None`` or
+    larger), in pool order."""
+    unlabelled = torch.nonzero(~labelled, as_tuple=True)[0]
+    if subset is None or subset >= unlabelled.numel():
+        return torch.arange(labelled.numel(), device=labelled.device)
+    if subset < budget:
+        raise InvalidParameterError("subset", f"None or an int >= budget ({budget})", subset)
+    draw = torch.randperm(unlabelled.numel(), generator=generator, device=labelled.device)
+    keep = labelled.clone()
+    keep[unlabelled[draw[:subset]]] = True
+    return torch.nonzero(keep, as_tuple=True)[0]
+
+
+def _resolve(component: Union[str, Callable, None], registry) -> Any:
+    return registry.resolve(component) if isinstance(component, str) else component
+
+
+def _build_sampler(factory: Any, in_channels: int, hidden: int, dropout: float) -> torch.nn.Module:
+    if isinstance(factory, torch.nn.Module):
+        return factory
+    options = {"hidden_channels": hidden, "dropout": dropout, "cached": True}
+    return factory(in_channels, **supported_kwargs(factory, options))
+
+
+def _as_output(indices: Tensor, like_numpy: bool, device: torch.device):
+    indices = indices.to(torch.int64)
+    return indices.cpu().numpy() if like_numpy else indices.to(device)
+
+
+def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", *,
+           probs=None, sampler: Union[str, Callable, torch.nn.Module, None] = None,
+           selector: Union[str, Callable, None] = None, seed=None,
+           subset: Optional[int] = None, graph: str = "auto", normalization: str = "row",
+           hidden: int = 128, dropout: float = 0.3, epochs: int = 200, lr: float = 1e-3,
+           weight_decay: float = 5e-4, lambda_unlabelled: float = 1.2, s_margin: float = 0.1,
+           device=None, progress: bool = False, return_info: bool = False):
+    r"""Pick ``budget`` unlabelled pool items to annotate next.
+
+    The pool becomes a graph (:class:`~gcnal.graph.CosineAdjacency`), a GNN
+    sampler learns to tell labelled from unlabelled nodes
+    (:func:`~gcnal.samplers.train_sampler`), and a selector turns its node
+    outputs into picks. Methods without a sampler (``random``, ``coreset``,
+    ``entropy``, ``margin``, ``least_confidence``) skip the graph.
+
+    Args:
+        features (numpy.ndarray or torch.Tensor): :math:`(N, d)` real features
+            of every pool item, e.g. the learner's penultimate layer.
+        labelled_mask (numpy.ndarray or torch.Tensor): :math:`(N,)` booleans
+            (or 0/1 integers), ``True`` for items already labelled.
+        budget (int): How many items to pick, in
+            :math:`[1, N_{unlabelled}]`.
+        method (str): A preset from :func:`gcnal.available_methods`.
+            (default: :obj:`"uncertain_gcn"`)
+        probs (array, optional): :math:`(N, C)` learner probabilities; required
+            by ``entropy``, ``margin`` and ``least_confidence``, refused by
+            the others.
+        sampler, selector: Replace the preset's sampler (a name, a factory,
+            or an ``nn.Module``) or selector (a name or a function).
+        seed (int or torch.Generator, optional): Source of all randomness
+            (subset draw, weight init, dropout, random picks); the same seed
+            and inputs give the same picks. (default: :obj:`None`, fresh)
+        subset (int, optional): Score only this many random unlabelled items
+            (plus all labelled ones); the paper uses 10000.
+            (default: :obj:`None`, the whole pool)
+        graph (str): ``"auto"`` or ``"dense"`` (the exact cosine graph,
+            factorised when no similarity is negative). (default: :obj:`"auto"`)
+        normalization (str): ``"row"`` (:math:`D^{-1}(S-I)+I`) or ``"column"``
+            (the original code's). (default: :obj:`"row"`)
+        hidden, dropout, epochs, lr, weight_decay, lambda_unlabelled: The
+            sampler and its training (paper defaults 128, 0.3, 200, 1e-3,
+            5e-4, 1.2).
+        s_margin (float): UncertainGCN's target score. (default: :obj:`0.1`)
+        device (torch.device or str, optional): Where to compute.
+            (default: the features' device)
+        progress (bool): Show a progress bar while training. (default: :obj:`False`)
+        return_info (bool): Return a :class:`~gcnal.Selection` instead of the
+            indices. (default: :obj:`False`)
+
+    Returns:
+        int64 pool indices of length ``budget``, unique, all unlabelled, in
+        pick order: numpy for numpy ``features``, else a tensor on the
+        features' device. A :class:`~gcnal.Selection` with ``return_info``.
+    """
+    timings = {"graph": 0.0, "train": 0.0, "select": 0.0}
+    x = as_feature_tensor(features)
+    like_numpy = not isinstance(features, Tensor)
+    out_device = x.device
+    labelled = as_mask_tensor(labelled_mask, x.size(0))
+    budget = check_budget(budget, int((~labelled).sum()))
+    preset: Method = METHODS.resolve(method)
+    subset = check_positive_int(subset, "subset", allow_none=True)
+    if graph not in GRAPHS:
+        raise InvalidParameterError("graph", f"one of {list(GRAPHS)}", repr(graph))
+    if normalization not in NORMALIZATIONS:
+        raise InvalidParameterError("normalization", f"one of {list(NORMALIZATIONS)}",
+                                    repr(normalization))
+    check_real(dropout, "dropout", 0.0, 1.0, high_open=True)
+    check_real(s_margin, "s_margin", 0.0, 1.0)
+    check_real(lr, "lr", 0.0, float("inf"), low_open=True)
+    check_real(weight_decay, "weight_decay", 0.0, float("inf"))
+    check_real(lambda_unlabelled, "lambda_unlabelled", 0.0, float("inf"))
+    hidden = check_positive_int(hidden, "hidden")
+    epochs = check_positive_int(epochs, "epochs")
+    if preset.needs_probs:
+        p = as_probs_tensor(probs, x.size(0))
+    elif probs is not None:
+        raise InvalidParameterError("probs", f"None for method '{preset.name}' (it does not "
+                                    "use the learner's probabilities)", "an array")
+    sampler_factory = _resolve(sampler if sampler is not None else preset.sampler, SAMPLERS)
+    select_fn = _resolve(selector if selector is not None else preset.selector, SELECTORS)
+
+    device = resolve_device(device, x.device)
+    x, labelled = x.to(device), labelled.to(device)
+    generator = make_generator(seed, device)
+    nodes = _draw_subset(labelled, subset, budget, generator)
+    x_nodes, labelled_nodes = x[nodes], labelled[nodes]
+    info = {"method": preset.name, "num_nodes": nodes.numel(), "device": str(device)}
+
+    scores, embeddings, losses = None, x_nodes, []
+    if preset.needs_probs:
+        scores = p.to(device)[nodes]
+    if sampler_factory is not None:
+        start = time.perf_counter()
+        adj = CosineAdjacency(x_nodes, normalization)
+        timings["graph"] = time.perf_counter() - start
+        info["graph"] = "dense (factored)" if adj.is_factored else "dense (materialized)"
+        if bool(labelled_nodes.any()):
+            start = time.perf_counter()
+            model = _build_sampler(sampler_factory, x.size(1), hidden, dropout).to(device)
+            losses = train_sampler(model, adj.vectors, adj, labelled_nodes, epochs=epochs,
+                                   lr=lr, weight_decay=weight_decay,
+                                   lambda_unlabelled=lambda_unlabelled, generator=generator,
+                                   progress=progress)
+            scores, embeddings = score_sampler(model, adj.vectors, adj)
+            timings["train"] = time.perf_counter() - start
+        else:
+            log.warning("select(method=%r): no labelled item, so the sampler cannot be trained; "
+                        "cold start picks by k-center greedy on the graph-propagated features "
+                        "A X from a random first item", preset.name)
+            info["cold_start"] = "k-center greedy on graph-propagated features"
+            embeddings, select_fn = adj @ adj.vectors, k_center_greedy
+
+    start = time.perf_counter()
+    options = {"generator": generator, "s_margin": s_margin}
+    local = select_fn(scores, embeddings, labelled_nodes, budget,
+                      **supported_kwargs(select_fn, options))
+    picks = nodes[torch.as_tensor(local, device=device)]
+    timings["select"] = time.perf_counter() - start
+    indices = _as_output(picks, like_numpy, out_device)
+    if not return_info:
+        return indices
+    return Selection(indices=indices, nodes=nodes, scores=scores, embeddings=embeddings,
+                     timings=timings, info=info, losses=losses)

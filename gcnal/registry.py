@@ -1,0 +1,115 @@
+"""One registry per kind of component; names ignore case, ``-`` and ``_``.
+
+A *method* (preset) is a named (sampler, selector) pair; a method without a
+sampler runs its selector on the raw features (or on ``probs``) and builds no
+graph. Users add their own with :func:`register_sampler`,
+:func:`register_selector` and :func:`register_method`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Generic, List, Optional, TypeVar, Union
+
+from .errors import InvalidParameterError, UnknownNameError
+
+T = TypeVar("T")
+
+
+def normalize_name(name: str) -> str:
+    """``"Uncertain-GCN"`` -> ``"uncertaingcn"``."""
+    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
+
+
+class Registry(Generic[T]):
+    """Named components of one kind.
+
+    Args:
+        parameter (str): The :func:`gcnal.select` parameter that names them,
+            used in error messages.
+    """
+
+    def __init__(self, parameter: str):
+        self.parameter = parameter
+        self._entries: Dict[str, T] = {}
+        self._names: Dict[str, str] = {}
+
+    def register(self, name: str, entry: T, overwrite: bool = False) -> T:
+        if not isinstance(name, str) or not normalize_name(name):
+            raise InvalidParameterError("name", "a non-empty string", repr(name),
+                                        f"register_{self.parameter}")
+        key = normalize_name(name)
+        if key in self._entries and not overwrite:
+            raise InvalidParameterError(
+                "name", f"a {self.parameter} name not yet registered (or overwrite=True)",
+                repr(name), f"register_{self.parameter}")
+        self._entries[key] = entry
+        self._names[key] = name
+        return entry
+
+    def resolve(self, name: str) -> T:
+        if not isinstance(name, str):
+            raise InvalidParameterError(self.parameter, f"a registered {self.parameter} name",
+                                        repr(name))
+        key = normalize_name(name)
+        if key not in self._entries:
+            raise UnknownNameError(self.parameter, name, self.names())
+        return self._entries[key]
+
+    def names(self) -> List[str]:
+        return sorted(self._names.values())
+
+    def __contains__(self, name: str) -> bool:
+        return isinstance(name, str) and normalize_name(name) in self._entries
+
+
+@dataclass(frozen=True)
+class Method:
+    """A preset: what :func:`gcnal.select` runs for ``method=name``.
+
+    Attributes:
+        name: The preset name.
+        selector: A selector name or function.
+        sampler: A sampler name or factory; ``None`` for methods without a
+            graph (they select on the raw features or on ``probs``).
+        needs_probs: The selector reads the learner's ``probs``.
+        description: One line for ``available_methods`` listings and docs.
+    """
+
+    name: str
+    selector: Union[str, Callable]
+    sampler: Optional[Union[str, Callable[..., Any]]] = None
+    needs_probs: bool = False
+    description: str = ""
+
+
+SAMPLERS: Registry[Callable[..., Any]] = Registry("sampler")
+SELECTORS: Registry[Callable] = Registry("selector")
+METHODS: Registry[Method] = Registry("method")
+
+
+def register_sampler(name: str, factory: Callable[..., Any], overwrite: bool = False):
+    """Register a sampler class (or factory) called as ``factory(in_channels,
+    hidden_channels=..., dropout=...)``; keywords it does not accept are not
+    passed. The object must provide ``forward(x, adj) -> logits (N,)`` and
+    ``embed(x, adj) -> (N, h)``."""
+    return SAMPLERS.register(name, factory, overwrite)
+
+
+def register_selector(name: str, selector: Callable, overwrite: bool = False):
+    """Register a selector ``(scores, embeddings, labelled_mask, budget, *,
+    generator) -> indices``; it also receives ``s_margin`` if it accepts it."""
+    return SELECTORS.register(name, selector, overwrite)
+
+
+def register_method(name: str, *, selector: Union[str, Callable],
+                    sampler: Optional[Union[str, Callable[..., Any]]] = None,
+                    needs_probs: bool = False, description: str = "",
+                    overwrite: bool = False) -> Method:
+    """Register a preset usable as ``gcnal.select(..., method=name)``."""
+    return METHODS.register(name, Method(name, selector, sampler, needs_probs, description),
+                            overwrite)
+
+
+def available_methods() -> List[str]:
+    """The registered preset names, sorted."""
+    return METHODS.names()

@@ -1,0 +1,65 @@
+"""The two-layer GCN sampler of Sequential GCN (UncertainGCN, CoreGCN)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .functional import dropout
+from .pool_conv import PoolConv
+
+
+class GCNSampler(nn.Module):
+    r"""The sampler of "Sequential Graph Convolutional Network for Active
+    Learning" (https://arxiv.org/abs/2006.10219): two graph convolutions that
+    classify pool nodes as labelled (1) or unlabelled (0),
+
+    .. math::
+        \mathbf{H} = \operatorname{ReLU}(A \mathbf{X} \mathbf{\Theta}_1 + \mathbf{b}_1),
+        \qquad
+        \mathbf{z} = A \operatorname{dropout}(\mathbf{H}) \mathbf{\Theta}_2 + \mathbf{b}_2,
+
+    with score :math:`\sigma(\mathbf{z})`. :meth:`embed` returns
+    :math:`\mathbf{H}`, the first layer's output that CoreGCN runs k-center
+    greedy on.
+
+    Args:
+        in_channels (int): Feature size :math:`d` of each pool item.
+        hidden_channels (int): Size of :math:`\mathbf{H}`. (default: :obj:`128`)
+        dropout (float): Dropout probability on :math:`\mathbf{H}` while
+            training. (default: :obj:`0.3`)
+        cached (bool): Cache :math:`A\mathbf{X}` across calls (transductive
+            training on a fixed pool). (default: :obj:`False`)
+
+    Shapes:
+        - **input:** node features :math:`(N, d)`, adjacency :math:`(N, N)`
+        - **output:** logits :math:`(N,)`; :meth:`embed`: :math:`(N, h)`
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int = 128, dropout: float = 0.3,
+                 cached: bool = False):
+        super().__init__()
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.dropout = dropout
+        self.cached = cached
+        self.conv1 = PoolConv(in_channels, hidden_channels, cached=cached)
+        self.conv2 = PoolConv(hidden_channels, 1)
+        self.reset_parameters()
+
+    def reset_parameters(self, generator: Optional[torch.Generator] = None) -> None:
+        self.conv1.reset_parameters(generator)
+        self.conv2.reset_parameters(generator)
+
+    def embed(self, x: Tensor, adj: Any) -> Tensor:
+        return F.relu(self.conv1(x, adj))
+
+    def forward(self, x: Tensor, adj: Any, generator: Optional[torch.Generator] = None) -> Tensor:
+        h = dropout(self.embed(x, adj), self.dropout, self.training, generator)
+        return self.conv2(h, adj).squeeze(-1)
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.in_channels}, "
+                f"hidden_channels={self.hidden_channels}, dropout={self.dropout})")

@@ -1,0 +1,36 @@
+"""The result of a selection round, with what led to it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Union
+
+import numpy as np
+from torch import Tensor
+
+
+@dataclass
+class Selection:
+    """What :func:`gcnal.select` returns with ``return_info=True``.
+
+    Attributes:
+        indices: The picks, as :func:`gcnal.select` returns them (numpy or
+            torch, int64, pick order).
+        nodes: Pool indices of the items the sampler saw (the graph's nodes;
+            the whole pool unless ``subset`` was given), int64 tensor.
+        scores: Per-node output the selector ranked (the sampler's
+            :math:`\\sigma(z)`, or ``probs``), aligned with ``nodes``; ``None``
+            for methods that use none.
+        embeddings: Per-node vectors the selector measured distances on (the
+            sampler's hidden layer, or the raw features), aligned with ``nodes``.
+        timings: Seconds spent per stage: ``graph``, ``train``, ``select``.
+        info: What was decided on the way (graph form, cold start, ...).
+        losses: The sampler's training loss per epoch (empty without one).
+    """
+
+    indices: Union[np.ndarray, Tensor]
+    nodes: Tensor
+    scores: Optional[Tensor]
+    embeddings: Optional[Tensor]
+    timings: Dict[str, float] = field(default_factory=dict)
+    info: Dict[str, Any] = field(default_factory=dict)
+    losses: list = field(default_factory=list)

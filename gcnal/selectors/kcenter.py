@@ -1,0 +1,78 @@
+r"""k-center greedy (CoreSet, Sener & Savarese, ICLR 2018; CoreGCN)."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+#: Pool rows per block when measuring distances to the labelled set.
+_BLOCK_ELEMENTS = 1 << 24
+
+
+def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
+    r"""Squared Euclidean distance of every point to its nearest centre,
+    :math:`\min_j \lVert \mathbf{p}_i - \mathbf{c}_j \rVert^2`, in row blocks
+    so memory stays :math:`O(\text{block} \cdot |C|)`; :math:`+\infty` when there
+    is no centre."""
+    n = points.size(0)
+    if centres.size(0) == 0:
+        return torch.full((n,), float("inf"), device=points.device)
+    out = torch.empty(n, device=points.device, dtype=points.dtype)
+    step = max(1, _BLOCK_ELEMENTS // centres.size(0))
+    for start in range(0, n, step):
+        block = torch.cdist(points[start:start + step], centres)
+        out[start:start + step] = block.min(dim=1).values.square()
+    return out
+
+
+def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
+                            generator: Optional[torch.Generator] = None) -> Tensor:
+    r"""Greedy 2-approximation of the k-center problem:
+
+    .. math::
+        \delta_i = \min_{j \in C} \lVert \mathbf{p}_i - \mathbf{p}_j \rVert, \qquad
+        u = \operatorname*{arg\,max}_{i \notin C} \delta_i, \qquad
+        C \leftarrow C \cup \{u\}, \quad
+        \delta_i \leftarrow \min(\delta_i, \lVert \mathbf{p}_i - \mathbf{p}_u \rVert),
+
+    repeated ``budget`` times. Memory :math:`O(N h)`: one vector of minimum
+    distances, updated with one pass over the points per pick; ties go to the
+    lowest index. With no initial centre the first pick is drawn from
+    ``generator`` (as the CoreSet code does).
+
+    Args:
+        points (torch.Tensor): :math:`(N, h)` points.
+        centre_mask (torch.Tensor): :math:`(N,)` booleans, the initial centres.
+        budget (int): Number of picks, at most the number of non-centres.
+        generator (torch.Generator, optional): Only used without centres.
+
+    Returns:
+        :math:`(\text{budget},)` int64 indices in pick order.
+    """
+    points = points.float()
+    dist = min_distance_to(points, points[centre_mask])
+    dist[centre_mask] = -1.0
+    picks = torch.empty(budget, dtype=torch.long, device=points.device)
+    cold_start = not bool(centre_mask.any())
+    for step in range(budget):
+        if step == 0 and cold_start:
+            candidates = torch.nonzero(~centre_mask, as_tuple=True)[0]
+            draw = torch.randint(candidates.numel(), (1,), generator=generator,
+                                 device=candidates.device)
+            pick = candidates[draw[0]]
+        else:
+            pick = torch.argmax(dist)
+        picks[step] = pick
+        new = (points - points[pick]).square().sum(dim=1)
+        torch.minimum(dist, new, out=dist)
+        dist[pick] = -1.0
+    return picks
+
+
+def k_center_greedy(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
+                    budget: int, *, generator: Optional[torch.Generator] = None) -> Tensor:
+    r"""The k-center greedy selector (CoreSet on raw features, CoreGCN on the
+    GCN's first-layer embeddings): the labelled items are the initial centres,
+    see :func:`k_center_greedy_indices`. ``scores`` are unused."""
+    return k_center_greedy_indices(embeddings, labelled_mask, budget, generator)

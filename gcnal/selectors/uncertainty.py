@@ -1,0 +1,25 @@
+"""UncertainGCN's selector: scores closest to a margin."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+from .ranking import rank_unlabelled
+
+
+def closest_to_margin(scores: Tensor, embeddings: Optional[Tensor], labelled_mask: Tensor,
+                      budget: int, *, generator: Optional[torch.Generator] = None,
+                      s_margin: float = 0.1) -> Tensor:
+    r"""UncertainGCN (Sequential GCN, Eq. 5 as the original code applies it):
+    the unlabelled items whose sampler score :math:`\sigma(z_i)` (probability
+    of "labelled") is closest to :math:`s_{margin}`,
+
+    .. math::
+        \operatorname*{arg\,min}_{i \in U}^{(b)}\ \lvert \sigma(z_i) - s_{margin} \rvert,
+
+    closest first, ties to the lowest index. ``embeddings`` and ``generator``
+    are unused (deterministic).
+    """
+    return rank_unlabelled((scores - s_margin).abs(), labelled_mask, budget)
