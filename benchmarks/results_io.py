@@ -1,0 +1,136 @@
+"""JSON-lines results: one file per (dataset, method, trial), appended atomically.
+
+Each append rewrites the file under a temporary name in the same folder,
+fsyncs it and renames it over the old one (``os.replace``), so a crash at
+any point leaves either the old file or the new one, never a half-written
+line. Files are small (one line per cycle), so the rewrite costs nothing.
+The reader still tolerates a truncated last line (e.g. a file written by
+another tool), and refuses a corrupt line in the middle.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Iterable, List
+
+__all__ = [
+    "REQUIRED_KEYS",
+    "result_path",
+    "read_rows",
+    "append_row",
+    "load_study",
+    "git_commit",
+    "utc_now",
+]
+
+#: Keys every result row carries (the issue's contract).
+REQUIRED_KEYS = (
+    "dataset",
+    "profile",
+    "method",
+    "trial",
+    "cycle",
+    "labelled",
+    "accuracy",
+    "selection_time_s",
+    "train_time_s",
+    "seed",
+    "commit",
+    "device",
+    "date",
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def result_path(results_dir: Path, study: str, dataset: str, method: str, trial: int) -> Path:
+    return Path(results_dir) / study / f"{dataset}__{method}__trial{int(trial)}.jsonl"
+
+
+def read_rows(path: Path) -> List[Dict]:
+    """Rows of one JSONL file ([] if it does not exist); a truncated last line is ignored."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    rows = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if i == len(lines) - 1:  # no trailing newline: an interrupted write
+                break
+            raise ValueError(f"{path}: line {i + 1} is not valid JSON ({exc}); fix or remove it") from exc
+    return rows
+
+
+def append_row(path: Path, row: Dict) -> None:
+    """Append one JSON line to ``path`` atomically (temporary file + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = path.read_bytes() if path.exists() else b""
+    if old and not old.endswith(b"\n"):
+        old = old[: old.rfind(b"\n") + 1]  # drop a truncated last line
+    line = (json.dumps(row, sort_keys=False, separators=(", ", ": ")) + "\n").encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(old)
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def load_study(folder: Path) -> List[Dict]:
+    """All rows of all ``*.jsonl`` files under ``folder`` (recursively), in a stable order."""
+    rows: List[Dict] = []
+    for path in sorted(Path(folder).rglob("*.jsonl")):
+        rows.extend(read_rows(path))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str:
+    """``HEAD``'s sha, with ``+dirty`` when gcnal/ or benchmarks/ have uncommitted changes."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", "gcnal", "benchmarks"],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True,
+        ).stdout
+        # Result files under benchmarks/results do not make the code dirty.
+        dirty = any(
+            line[3:].strip() and not line[3:].startswith("benchmarks/results") for line in status.splitlines()
+        )
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def describe_device(device) -> str:
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"

@@ -1,0 +1,76 @@
+"""The one place where the benchmarks call gcnal: :func:`select_batch`.
+
+Every method of every study goes through ``gcnal.select`` (the public API),
+so the benchmark measures exactly what users get.
+"""
+from __future__ import annotations
+
+import time
+from typing import Dict, Optional, Tuple
+
+import numpy as np
+import torch
+
+__all__ = ["PROB_METHODS", "FEATURELESS_METHODS", "select_batch", "available_methods", "gcnal_version"]
+
+#: Presets that rank the learner's softmax probabilities (passed as ``probs=``).
+PROB_METHODS = frozenset({"entropy", "margin", "least_confidence"})
+#: Presets that ignore the features: the runner skips the learner's forward
+#: pass for them and passes a constant (N, 1) feature column for the whole pool.
+FEATURELESS_METHODS = frozenset({"random"})
+
+
+def available_methods() -> list:
+    import gcnal
+
+    return list(gcnal.available_methods())
+
+
+def gcnal_version() -> str:
+    import gcnal
+
+    return str(getattr(gcnal, "__version__", "unknown"))
+
+
+def select_batch(
+    method: str,
+    features,
+    labelled_mask,
+    budget: int,
+    *,
+    seed: int,
+    probs=None,
+    **options,
+) -> Tuple[np.ndarray, Dict[str, float], float]:
+    """Pick ``budget`` pool indices with ``gcnal.select``.
+
+    Args:
+        method: a gcnal preset name.
+        features: ``(N, d)`` numpy array or torch tensor (any device).
+        labelled_mask: ``(N,)`` bool.
+        budget: items to pick.
+        seed: gcnal's seed for this selection.
+        probs: ``(N, C)`` softmax probabilities, for :data:`PROB_METHODS`.
+        **options: passed through to ``gcnal.select`` (e.g. ``subset``).
+
+    Returns:
+        ``(indices, timings, seconds)``: int64 numpy pool indices in pick
+        order, gcnal's own timing breakdown, and the wall time of the call.
+    """
+    import gcnal
+
+    kwargs = dict(options)
+    if method in PROB_METHODS:
+        if probs is None:
+            raise ValueError(f"method '{method}' needs the learner's probabilities (probs=)")
+        kwargs["probs"] = probs
+    if isinstance(features, torch.Tensor) and features.device.type == "cuda":
+        torch.cuda.synchronize(features.device)
+    start = time.perf_counter()
+    sel = gcnal.select(features, labelled_mask, int(budget), method=method, seed=int(seed), return_info=True, **kwargs)
+    idx = sel.indices
+    if isinstance(idx, torch.Tensor):
+        idx = idx.detach().cpu().numpy()  # also synchronises a CUDA device
+    seconds = time.perf_counter() - start
+    timings = {str(k): float(v) for k, v in dict(getattr(sel, "timings", {}) or {}).items()}
+    return np.asarray(idx, dtype=np.int64), timings, seconds
