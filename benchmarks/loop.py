@@ -185,7 +185,7 @@ def run_trial(
             if method not in PROB_METHODS:
                 probs = None
         feature_time = time.perf_counter() - t0
-        picks, timings, sel_time = select_batch(
+        picks, timings, sel_time, sel_info = select_batch(
             method,
             features,
             torch.as_tensor(pool_mask, device=data.device),
@@ -221,6 +221,7 @@ def run_trial(
             "device": device_name,
             "date": utc_now(),
             "gcnal_timings": {k: round(v, 4) for k, v in timings.items()},
+            "gcnal_info": sel_info,
             "config": config,
             "selected": [int(i) for i in selected],
         }

@@ -41,7 +41,7 @@ def select_batch(
     seed: int,
     probs=None,
     **options,
-) -> Tuple[np.ndarray, Dict[str, float], float]:
+) -> Tuple[np.ndarray, Dict[str, float], float, Dict]:
     """Pick ``budget`` pool indices with ``gcnal.select``.
 
     Args:
@@ -54,8 +54,10 @@ def select_batch(
         **options: passed through to ``gcnal.select`` (e.g. ``subset``).
 
     Returns:
-        ``(indices, timings, seconds)``: int64 numpy pool indices in pick
-        order, gcnal's own timing breakdown, and the wall time of the call.
+        ``(indices, timings, seconds, info)``: int64 numpy pool indices in
+        pick order, gcnal's own timing breakdown, the wall time of the call,
+        and ``Selection.info`` (what gcnal decided, e.g. the graph form) made
+        JSON-safe.
     """
     import gcnal
 
@@ -73,4 +75,17 @@ def select_batch(
         idx = idx.detach().cpu().numpy()  # also synchronises a CUDA device
     seconds = time.perf_counter() - start
     timings = {str(k): float(v) for k, v in dict(getattr(sel, "timings", {}) or {}).items()}
-    return np.asarray(idx, dtype=np.int64), timings, seconds
+    info = {str(k): _json_safe(v) for k, v in dict(getattr(sel, "info", {}) or {}).items()}
+    return np.asarray(idx, dtype=np.int64), timings, seconds, info
+
+
+def _json_safe(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    return str(value)
