@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+import torch
+
+import gcnal
+
+def _method_kwargs(method, num_items, seed=0):
+    """Extra inputs a method needs (probs for the uncertainty baselines)."""
+    if gcnal.registry.METHODS.resolve(method).needs_probs:
+        rng = np.random.default_rng(seed)
+        return {"probs": rng.dirichlet(np.ones(4), size=num_items).astype(np.float32)}
+    return {}
+
+
+@pytest.fixture
+def pool():
+    """Two clusters of non-negative features, 60 items, 12 labelled from the first."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(loc=(3, 0, 0, 1), scale=0.5, size=(30, 4))
+    b = rng.normal(loc=(0, 3, 1, 0), scale=0.5, size=(30, 4))
+    features = np.abs(np.concatenate([a, b])).astype(np.float32)
+    mask = np.zeros(60, dtype=bool)
+    mask[:12] = True
+    return features, mask
+
+
+@pytest.fixture
+def generator():
+    return torch.Generator().manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def method_kwargs():
+    """``method_kwargs(method, num_items)``: extra inputs a method needs."""
+    return _method_kwargs

@@ -1,0 +1,87 @@
+import torch
+from sklearn.metrics import roc_auc_score
+
+from gcnal import CosineAdjacency
+from gcnal.samplers import GCNSampler, PoolConv, dropout, score_sampler, train_sampler
+
+
+def clustered_pool(seed=0, n=200, d=16):
+    """Labelled items all come from one tight cluster; the rest of the pool
+    is spread over three others."""
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.rand(4, d, generator=g) * 4
+    assign = torch.arange(n) % 4
+    x = (centres[assign] + 0.3 * torch.randn(n, d, generator=g)).clamp_min(0)
+    labelled = (assign == 0) & (torch.arange(n) < n // 2)
+    return x, labelled, assign
+
+
+def test_shapes_and_repr():
+    x, _, _ = clustered_pool()
+    adj = CosineAdjacency(x)
+    model = GCNSampler(16, hidden_channels=8)
+    assert model(adj.vectors, adj).shape == (200,)
+    assert model.embed(adj.vectors, adj).shape == (200, 8)
+    assert "hidden_channels=8" in repr(model)
+
+
+def test_embeddings_are_post_relu():
+    x, _, _ = clustered_pool()
+    adj = CosineAdjacency(x)
+    assert (GCNSampler(16).embed(adj.vectors, adj) >= 0).all()
+
+
+def test_sampler_learns_to_separate_labelled_from_unlabelled():
+    x, labelled, assign = clustered_pool()
+    adj = CosineAdjacency(x)
+    model = GCNSampler(16, cached=True)
+    losses = train_sampler(model, adj.vectors, adj, labelled,
+                           generator=torch.Generator().manual_seed(0))
+    scores, _ = score_sampler(model, adj.vectors, adj)
+    assert losses[-1] < losses[0]
+    assert roc_auc_score(labelled.numpy(), scores.numpy()) > 0.9
+    # the unlabelled half of the labelled cluster looks more "labelled" than the other clusters
+    same_cluster = (assign == 0) & ~labelled
+    assert scores[same_cluster].mean() > scores[assign != 0].mean()
+
+
+def test_training_is_deterministic_per_generator():
+    x, labelled, _ = clustered_pool()
+    adj = CosineAdjacency(x)
+    runs = []
+    for _ in range(2):
+        model = GCNSampler(16, cached=True)
+        train_sampler(model, adj.vectors, adj, labelled, epochs=20,
+                      generator=torch.Generator().manual_seed(3))
+        runs.append(score_sampler(model, adj.vectors, adj)[0])
+    assert torch.equal(runs[0], runs[1])
+
+
+def test_cached_conv_equals_uncached():
+    x, _, _ = clustered_pool()
+    adj = CosineAdjacency(x)
+    plain, cached = PoolConv(16, 4), PoolConv(16, 4, cached=True)
+    cached.load_state_dict(plain.state_dict())
+    for _ in range(2):
+        assert torch.allclose(plain(adj.vectors, adj), cached(adj.vectors, adj), atol=1e-5)
+
+
+def test_pool_conv_on_a_dense_matrix_by_hand():
+    conv = PoolConv(2, 1)
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor([[1.0], [2.0]]))
+        conv.bias.fill_(0.5)
+    adj = torch.tensor([[1.0, 1.0], [0.0, 1.0]])
+    x = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    assert torch.allclose(conv(x, adj), torch.tensor([[3.5], [2.5]]))
+
+
+def test_dropout_scales_and_is_reproducible():
+    x = torch.ones(1000, 10)
+    a = dropout(x, 0.3, True, torch.Generator().manual_seed(1))
+    b = dropout(x, 0.3, True, torch.Generator().manual_seed(1))
+    assert torch.equal(a, b)
+    kept = a[a != 0]
+    assert torch.allclose(kept, torch.full_like(kept, 1 / 0.7))
+    assert abs(float((a == 0).float().mean()) - 0.3) < 0.02
+    assert dropout(x, 0.3, False) is x
