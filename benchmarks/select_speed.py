@@ -1,0 +1,89 @@
+"""Time one UncertainGCN selection in the paper's setting, stage by stage.
+
+    python -m benchmarks.select_speed                  # gcnal vs the original path
+    python -m benchmarks.select_speed --skip-original  # gcnal only (seconds)
+
+Setting (Sequential GCN, CIFAR-10 cycle): N = 10,000 unlabelled + 1,000
+labelled items, d = 512, budget 1,000, 200 sampler epochs. Features are
+non-negative like a ResNet's post-ReLU penultimate layer (ReLU of a Gaussian,
+seeded), plus a signed copy (centred) that forces gcnal's materialised N x N
+graph. The original code's path (benchmarks/reference) runs in the same
+process on the same CPU, so the ratio is measured in one run. Prints a table
+and appends one JSON line per run to benchmarks/results/select_speed/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+import gcnal
+from benchmarks.reference import original_sequential_gcn as original
+from benchmarks.results_io import append_row, describe_device, git_commit, utc_now
+
+RESULTS = Path(__file__).parent / "results" / "select_speed"
+
+
+def run_gcnal(features, labelled, args, label):
+    start = time.perf_counter()
+    sel = gcnal.select(features, labelled, args.budget, method="uncertain_gcn", seed=args.seed,
+                       epochs=args.epochs, normalization="column", return_info=True)
+    total = time.perf_counter() - start
+    return {"path": label, "graph_form": sel.info["graph"], **sel.timings, "total": total,
+            "picks": sel.indices.tolist()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--unlabelled", type=int, default=10_000)
+    parser.add_argument("--labelled", type=int, default=1_000)
+    parser.add_argument("--dim", type=int, default=512)
+    parser.add_argument("--budget", type=int, default=1_000)
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    parser.add_argument("--skip-original", action="store_true")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    n = args.unlabelled + args.labelled
+    g = torch.Generator().manual_seed(args.seed)
+    features = torch.relu(torch.randn(n, args.dim, generator=g))
+    labelled = torch.zeros(n, dtype=torch.bool)
+    labelled[args.unlabelled:] = True  # the original layout: subset first, labelled last
+
+    runs = [run_gcnal(features, labelled, args, "gcnal, non-negative features"),
+            run_gcnal(features - features.mean(0), labelled, args, "gcnal, signed features")]
+    if not args.skip_original:
+        picks, timings = original.uncertain_gcn(features, args.unlabelled, args.budget,
+                                                epochs=args.epochs)
+        runs.append({"path": "original code path", "graph_form": "dense numpy, O(N^3) norm",
+                     **timings, "total": sum(timings.values()), "picks": picks.tolist()})
+
+    reference = runs[-1]["total"] if not args.skip_original else None
+    print(f"UncertainGCN selection, N = {args.unlabelled:,} + {args.labelled:,}, d = {args.dim}, "
+          f"budget {args.budget:,}, {args.epochs} epochs, on {describe_device('cpu')}")
+    print(f"| path | graph | train | select | total | speed-up |\n| --- | --- | --- | --- | --- | --- |")
+    stamp = {"commit": git_commit(), "date": utc_now(), "machine": describe_device("cpu"),
+             "seed": args.seed, "unlabelled": args.unlabelled, "labelled": args.labelled,
+             "dim": args.dim, "budget": args.budget, "epochs": args.epochs}
+    for run in runs:
+        speedup = f"{reference / run['total']:.1f}x" if reference else ""
+        print(f"| {run['path']} ({run['graph_form']}) | {run['graph']:.2f} s | {run['train']:.2f} s"
+              f" | {run['select']:.3f} s | {run['total']:.2f} s | {speedup} |")
+        row = {**stamp, **{k: v for k, v in run.items() if k != "picks"}}
+        if reference:
+            row["speedup_vs_original"] = reference / run["total"]
+            overlap = len(set(run["picks"]) & set(runs[-1]["picks"])) / args.budget
+            row["pick_overlap_with_original"] = overlap
+        append_row(RESULTS / "select_speed.jsonl", row)
+    print(f"Appended {len(runs)} rows to {RESULTS / 'select_speed.jsonl'}")
+
+
+if __name__ == "__main__":
+    main()
