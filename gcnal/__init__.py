@@ -6,7 +6,9 @@
 from . import presets as _presets  # noqa: F401  (registers the built-in methods)
 from .api import select
 from .errors import InvalidParameterError, MissingDependencyError, UnknownNameError
-from .graph import CosineAdjacency, cosine_adjacency, pool_graph, to_networkx
+from .adjacency import build_adjacency, pool_graph, to_networkx
+from .graph import CosineAdjacency, cosine_adjacency
+from .knn import KNNAdjacency, knn_search
 from .registry import available_methods, register_method, register_sampler, register_selector
 from .selection import Selection
 
@@ -15,11 +17,14 @@ __version__ = "0.1.0"
 __all__ = [
     "CosineAdjacency",
     "InvalidParameterError",
+    "KNNAdjacency",
     "MissingDependencyError",
     "Selection",
     "UnknownNameError",
     "available_methods",
+    "build_adjacency",
     "cosine_adjacency",
+    "knn_search",
     "pool_graph",
     "register_method",
     "register_sampler",

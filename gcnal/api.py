@@ -10,7 +10,8 @@ import torch
 from torch import Tensor
 
 from .errors import InvalidParameterError
-from .graph import NORMALIZATIONS, CosineAdjacency
+from .adjacency import GRAPHS, build_adjacency
+from .graph import NORMALIZATIONS
 from .options import supported_kwargs
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
 from .samplers import score_sampler, train_sampler
@@ -20,8 +21,6 @@ from .validation import (as_feature_tensor, as_mask_tensor, as_probs_tensor, che
                          check_positive_int, check_real, resolve_device)
 
 log = logging.getLogger(__name__)
-
-GRAPHS = ("auto", "dense")
 
 
 def make_generator(seed: Union[int, torch.Generator, None], device: torch.device) -> torch.Generator:
@@ -74,7 +73,8 @@ def _as_output(indices: Tensor, like_numpy: bool, device: torch.device):
 def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", *,
            probs=None, sampler: Union[str, Callable, torch.nn.Module, None] = None,
            selector: Union[str, Callable, None] = None, seed=None,
-           subset: Optional[int] = None, graph: str = "auto", normalization: str = "row",
+           subset: Optional[int] = None, graph: str = "auto", k: int = 15,
+           normalization: str = "row",
            hidden: int = 128, dropout: float = 0.3, epochs: int = 200, lr: float = 1e-3,
            weight_decay: float = 5e-4, lambda_unlabelled: float = 1.2, s_margin: float = 0.1,
            device=None, progress: bool = False, return_info: bool = False):
@@ -106,8 +106,12 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
         subset (int, optional): Score only this many random unlabelled items
             (plus all labelled ones); the paper uses 10000.
             (default: :obj:`None`, the whole pool)
-        graph (str): ``"auto"`` or ``"dense"`` (the exact cosine graph,
-            factorised when no similarity is negative). (default: :obj:`"auto"`)
+        graph (str): ``"dense"`` (the paper's cosine graph over all pairs,
+            factorised in :math:`O(Nd)` when no feature is negative), ``"knn"``
+            (each item's ``k`` most similar items, :math:`O(Nk)`), or
+            ``"auto"`` (dense while exact-and-linear or under 1 GiB, else
+            kNN; see :mod:`gcnal.adjacency`). (default: :obj:`"auto"`)
+        k (int): Neighbours per item of the kNN graph. (default: :obj:`15`)
         normalization (str): ``"row"`` (:math:`D^{-1}(S-I)+I`) or ``"column"``
             (the original code's). (default: :obj:`"row"`)
         hidden, dropout, epochs, lr, weight_decay, lambda_unlabelled: The
@@ -144,6 +148,7 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     check_real(weight_decay, "weight_decay", 0.0, float("inf"))
     check_real(lambda_unlabelled, "lambda_unlabelled", 0.0, float("inf"))
     hidden = check_positive_int(hidden, "hidden")
+    k = check_positive_int(k, "k")
     epochs = check_positive_int(epochs, "epochs")
     if preset.needs_probs:
         p = as_probs_tensor(probs, x.size(0))
@@ -165,9 +170,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
         scores = p.to(device)[nodes]
     if sampler_factory is not None:
         start = time.perf_counter()
-        adj = CosineAdjacency(x_nodes, normalization)
+        adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k)
         timings["graph"] = time.perf_counter() - start
-        info["graph"] = "dense (factored)" if adj.is_factored else "dense (materialized)"
         if bool(labelled_nodes.any()):
             start = time.perf_counter()
             model = _build_sampler(sampler_factory, x.size(1), hidden, dropout).to(device)

@@ -38,12 +38,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-import networkx as nx
 import torch
 from torch import Tensor
-from torch_geometric.data import Data
-from torch_geometric.utils import dense_to_sparse
-from torch_geometric.utils import to_networkx as _pyg_to_networkx
 
 from .errors import InvalidParameterError
 
@@ -188,40 +184,3 @@ def cosine_adjacency(features: Tensor, normalization: str = "row") -> Tensor:
     :func:`gcnal.select` uses the operator, which usually never builds it.
     """
     return CosineAdjacency(features, normalization).to_dense()
-
-
-def pool_graph(features, labelled_mask=None, normalization: str = "row") -> Data:
-    r"""The pool as a PyTorch Geometric :class:`~torch_geometric.data.Data`.
-
-    Args:
-        features (numpy.ndarray or torch.Tensor): Pool features :math:`(N, d)`.
-        labelled_mask (numpy.ndarray or torch.Tensor, optional): :math:`(N,)`
-            booleans, ``True`` for labelled items. (default: :obj:`None`, all
-            unlabelled)
-        normalization (str): ``"row"`` or ``"column"``. (default: :obj:`"row"`)
-
-    Returns:
-        ``Data(x, adj, labelled_mask)`` with ``x`` the L2-normalised features
-        and ``adj`` the dense :math:`N \times N` adjacency, on the features'
-        device.
-    """
-    from .validation import as_feature_tensor, as_mask_tensor
-
-    x = as_feature_tensor(features, owner="pool_graph")
-    if labelled_mask is None:
-        mask = torch.zeros(x.size(0), dtype=torch.bool, device=x.device)
-    else:
-        mask = as_mask_tensor(labelled_mask, x.size(0), owner="pool_graph").to(x.device)
-    adj = CosineAdjacency(x, normalization)
-    return Data(x=adj.vectors, adj=adj.to_dense(), labelled_mask=mask, num_nodes=x.size(0))
-
-
-def to_networkx(data: Data, min_weight: float = 0.0) -> nx.DiGraph:
-    r"""A :class:`networkx.DiGraph` of a :func:`pool_graph`: one edge
-    :math:`i \to j` with attribute ``weight`` :math:`= A_{ij}` for every
-    :math:`A_{ij} > \text{min\_weight}`; node attribute ``labelled``.
-    """
-    edge_index, weight = dense_to_sparse(data.adj * (data.adj > min_weight))
-    graph = Data(edge_index=edge_index, weight=weight, num_nodes=data.num_nodes,
-                 labelled=data.labelled_mask)
-    return _pyg_to_networkx(graph, node_attrs=["labelled"], edge_attrs=["weight"])

@@ -175,13 +175,13 @@ def test_return_info(pool):
     assert isinstance(sel, gcnal.Selection)
     assert sel.embeddings.shape == (60, 16) and sel.scores.shape == (60,)
     assert set(sel.timings) == {"graph", "train", "select"}
-    assert sel.info["graph"] == "dense (factored)" and len(sel.losses) == 20
+    assert sel.info["graph"] == "dense (factored, O(N d))" and len(sel.losses) == 20
 
 
 def test_signed_features_use_the_materialized_graph(pool):
     features, mask = pool
     sel = gcnal.select(features - features.mean(0), mask, 5, seed=0, return_info=True, **FAST)
-    assert sel.info["graph"] == "dense (materialized)"
+    assert sel.info["graph"] == "dense (materialized 60x60)"
 
 
 def test_column_normalization_is_selectable(pool):
@@ -210,7 +210,7 @@ def test_cold_start_covers_both_clusters(pool):
 
 
 @pytest.mark.parametrize("name, value", [("dropout", 1.0), ("s_margin", 2), ("lr", 0),
-                                         ("epochs", 0), ("hidden", 1.5), ("graph", "knn3")])
+                                         ("epochs", 0), ("hidden", 1.5), ("graph", "knn3"), ("k", 0)])
 def test_bad_options(pool, name, value):
     features, mask = pool
     with pytest.raises(InvalidParameterError, match=f"'{name}'"):
@@ -231,3 +231,23 @@ def test_contract_property(n, d, data, method_kwargs):
     idx = gcnal.select(features, mask, budget, method=method, seed=0, epochs=3, **kwargs)
     assert idx.dtype == np.int64 and len(idx) == budget
     assert len(np.unique(idx)) == budget and not mask[idx].any()
+
+
+@pytest.mark.parametrize("method", ["uncertain_gcn", "core_gcn"])
+def test_knn_graph_gives_a_valid_selection(method, pool):
+    features, mask = pool
+    sel = gcnal.select(features, mask, 6, method=method, graph="knn", k=5, seed=0,
+                       return_info=True, **FAST)
+    assert sel.info["graph"].startswith("knn (k=5")
+    assert len(set(sel.indices.tolist())) == 6 and not mask[sel.indices].any()
+
+
+def test_auto_graph_prefers_exact_dense_then_knn(pool):
+    features, mask = pool
+    signed = features - features.mean(0)
+    assert gcnal.select(features, mask, 2, seed=0, return_info=True, **FAST).info[
+        "graph"].startswith("dense (factored")
+    assert gcnal.select(signed, mask, 2, seed=0, return_info=True, **FAST).info[
+        "graph"].startswith("dense (materialized")
+    adj, description = gcnal.build_adjacency(torch.from_numpy(signed), "auto", dense_memory=100)
+    assert isinstance(adj, gcnal.KNNAdjacency) and description.startswith("knn")

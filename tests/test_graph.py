@@ -1,10 +1,8 @@
-import networkx as nx
 import numpy as np
 import pytest
 import torch
-from torch_geometric.data import Data
 
-from gcnal import CosineAdjacency, InvalidParameterError, cosine_adjacency, pool_graph, to_networkx
+from gcnal import CosineAdjacency, InvalidParameterError, cosine_adjacency
 from gcnal.graph import l2_normalize
 
 # Four items whose cosine similarities are easy by hand:
@@ -83,17 +81,3 @@ def test_adjacency_follows_features_dtype_and_leaves_input_alone():
     before = x.clone()
     adj = cosine_adjacency(x)
     assert adj.dtype == torch.float32 and torch.equal(x, before)
-
-
-def test_pool_graph_is_pyg_data_and_exports_to_networkx():
-    mask = np.array([True, False, False, True])
-    data = pool_graph(FEATURES.numpy(), mask)
-    assert isinstance(data, Data)
-    assert data.num_nodes == 4 and data.adj.shape == (4, 4)
-    assert torch.equal(data.labelled_mask, torch.tensor([True, False, False, True]))
-    graph = to_networkx(data)
-    assert isinstance(graph, nx.DiGraph)
-    assert graph.number_of_nodes() == 4
-    assert graph[0][1]["weight"] == pytest.approx(1.0)
-    assert graph[1][0]["weight"] == pytest.approx(0.5)
-    assert not graph.has_edge(0, 2) and graph.nodes[3]["labelled"]

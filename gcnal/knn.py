@@ -1,0 +1,118 @@
+r"""The sparse pool graph: each item's :math:`k` most cosine-similar items.
+
+A dense cosine graph over a pool of :math:`N` items needs :math:`N^2` memory
+when some similarities are negative (signed features). The kNN graph keeps,
+for every item, its :math:`k` most similar other items, found by blocked
+matmul + top-k (memory :math:`O(Nk)` plus one block, on the features'
+device), made symmetric (an edge when either end has the other among its
+:math:`k` nearest), with negative similarities dropped, and normalised like
+the dense graph:
+
+.. math::
+    W_{ij} = \max(\mathbf{v}_i^\top \mathbf{v}_j, 0)\ \text{ for } j \in
+    \mathcal{N}_k(i) \cup \{j : i \in \mathcal{N}_k(j)\}, \qquad
+    A_{\text{row}} = D^{-1} W + I, \qquad A_{\text{column}} = W D^{-1} + I.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import torch
+from torch import Tensor
+from torch_geometric.utils import coalesce
+
+from .errors import InvalidParameterError
+from .graph import NORMALIZATIONS, l2_normalize
+
+#: Similarities held at once while searching: a block of rows x N.
+_BLOCK_ELEMENTS = 1 << 24
+
+
+def knn_search(features: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+    r"""Each row's :math:`k` most cosine-similar other rows.
+
+    Blocked: one block of :math:`b \times N` similarities at a time, so
+    memory is :math:`O(Nk + bN)`. Self-matches are excluded.
+
+    Returns:
+        ``(index, similarity)``, both :math:`(N, k)`, most similar first.
+    """
+    n = features.size(0)
+    if not 1 <= k < n:
+        raise InvalidParameterError("k", f"an int in [1, {n - 1}] (fewer than the {n} items)",
+                                    k, "knn_search")
+    v = l2_normalize(features.float())
+    index = torch.empty(n, k, dtype=torch.long, device=v.device)
+    similarity = torch.empty(n, k, dtype=v.dtype, device=v.device)
+    step = max(1, _BLOCK_ELEMENTS // n)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        block = v[start:stop] @ v.T
+        block.diagonal(offset=start).fill_(float("-inf"))
+        top = block.topk(k, dim=1)
+        similarity[start:stop], index[start:stop] = top.values, top.indices
+    return index, similarity
+
+
+class KNNAdjacency:
+    r"""The normalised symmetric kNN cosine adjacency of a pool, as an operator.
+
+    ``adj @ y`` computes :math:`A\mathbf{y}` (autograd through ``y``);
+    ``edge_index``/``edge_weight`` give :math:`A`'s off-diagonal entries in PyG's
+    convention (row 0 the source :math:`j`, row 1 the target :math:`i` of
+    :math:`A_{ij}`; the self-loop of weight 1 is implicit).
+
+    Args:
+        features (torch.Tensor): Pool features :math:`(N, d)`.
+        k (int): Neighbours per item before symmetrisation. (default: :obj:`15`)
+        normalization (str): ``"row"`` or ``"column"``. (default: :obj:`"row"`)
+    """
+
+    def __init__(self, features: Tensor, k: int = 15, normalization: str = "row"):
+        if normalization not in NORMALIZATIONS:
+            raise InvalidParameterError("normalization", f"one of {list(NORMALIZATIONS)}",
+                                        repr(normalization), "KNNAdjacency")
+        self.k = k
+        self.normalization = normalization
+        self.vectors = l2_normalize(features.float())
+        self.num_nodes = n = self.vectors.size(0)
+        index, similarity = knn_search(self.vectors, k)
+        rows = torch.arange(n, device=index.device).repeat_interleave(k)
+        cols, weight = index.reshape(-1), similarity.reshape(-1).clamp_min(0)
+        keep = weight > 0
+        rows, cols, weight = rows[keep], cols[keep], weight[keep]
+        pairs = torch.stack([torch.cat([rows, cols]), torch.cat([cols, rows])])
+        pairs, weight = coalesce(pairs, torch.cat([weight, weight]), n, reduce="max")
+        target, source = pairs
+        self.degree = torch.zeros(n, device=weight.device).index_add_(0, target, weight)
+        inv = torch.where(self.degree > 0, 1.0 / self.degree, torch.zeros_like(self.degree))
+        norm = inv[target] if normalization == "row" else inv[source]
+        self.edge_index = torch.stack([source, target])
+        self.edge_weight = weight * norm
+        self._matrix = torch.sparse_coo_tensor(torch.stack([target, source]), self.edge_weight,
+                                               (n, n)).coalesce()
+
+    @property
+    def device(self) -> torch.device:
+        return self.vectors.device
+
+    @property
+    def num_edges(self) -> int:
+        return self.edge_weight.numel()
+
+    def __matmul__(self, y: Tensor) -> Tensor:
+        if y.size(0) != self.num_nodes:
+            raise InvalidParameterError("y", f"a tensor with {self.num_nodes} rows",
+                                        f"shape {tuple(y.shape)}", "KNNAdjacency.__matmul__")
+        column = y.dim() == 1
+        y2 = y.unsqueeze(1) if column else y
+        out = torch.sparse.mm(self._matrix, y2) + y2
+        return out.squeeze(1) if column else out
+
+    def to_dense(self) -> Tensor:
+        r"""The :math:`N \times N` matrix :math:`A` (for inspection of small pools)."""
+        return self._matrix.to_dense() + torch.eye(self.num_nodes, device=self.device)
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(num_nodes={self.num_nodes}, k={self.k}, "
+                f"num_edges={self.num_edges}, normalization='{self.normalization}')")
