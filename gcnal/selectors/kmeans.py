@@ -1,0 +1,108 @@
+r"""k-means (k-means++ seeding, Lloyd iterations) in plain torch, from a generator.
+
+The clustering step of FeatProp and TypiClust (and ProbCover's purity
+estimate). Memory :math:`O(Nd + Kd)` plus one block of distances; every
+random draw comes from the ``generator`` passed in.
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import torch
+from torch import Tensor
+
+from ..errors import InvalidParameterError
+
+#: Distances held at once: a block of rows x K.
+_BLOCK_ELEMENTS = 1 << 22
+
+
+def nearest_centroid(points: Tensor, centroids: Tensor) -> Tuple[Tensor, Tensor]:
+    r"""Each point's nearest centroid and squared distance to it,
+    :math:`\operatorname{arg\,min}_c \lVert \mathbf{p}_i - \mathbf{c}_c \rVert^2`
+    (ties to the lowest index), in row blocks.
+
+    Returns:
+        ``(labels, sq_dist)``, both :math:`(N,)`.
+    """
+    n, k = points.size(0), centroids.size(0)
+    labels = torch.empty(n, dtype=torch.long, device=points.device)
+    dist = torch.empty(n, dtype=points.dtype, device=points.device)
+    c_sq = (centroids * centroids).sum(dim=1)
+    step = max(1, _BLOCK_ELEMENTS // max(k, 1))
+    for start in range(0, n, step):
+        p = points[start:start + step]
+        d = (p * p).sum(dim=1, keepdim=True) - 2.0 * p @ centroids.T + c_sq
+        best = d.min(dim=1)
+        labels[start:start + step] = best.indices
+        dist[start:start + step] = best.values.clamp_min(0)
+    return labels, dist
+
+
+def kmeans_plus_plus(points: Tensor, num_clusters: int,
+                     generator: Optional[torch.Generator] = None) -> Tensor:
+    r"""k-means++ seeding (Arthur & Vassilvitskii, 2007): the first centre
+    uniform, each next one drawn with probability proportional to
+    :math:`D(\mathbf{p})^2`, the squared distance to the nearest centre so
+    far (uniform among unchosen points when every distance is 0).
+
+    Returns:
+        :math:`(K,)` int64 indices of the seeds, distinct.
+    """
+    n = points.size(0)
+    chosen = torch.zeros(n, dtype=torch.bool, device=points.device)
+    seeds = torch.empty(num_clusters, dtype=torch.long, device=points.device)
+    dist = torch.full((n,), float("inf"), dtype=points.dtype, device=points.device)
+    for c in range(num_clusters):
+        if c == 0:
+            weights = torch.ones(n, dtype=points.dtype, device=points.device)
+        else:
+            weights = torch.where(chosen, torch.zeros_like(dist), dist)
+            if not bool((weights > 0).any()):
+                weights = (~chosen).to(points.dtype)
+        pick = torch.multinomial(weights, 1, generator=generator)[0]
+        seeds[c] = pick
+        chosen[pick] = True
+        dist = torch.minimum(dist, (points - points[pick]).square().sum(dim=1))
+    return seeds
+
+
+def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Generator] = None,
+           max_iter: int = 50) -> Tuple[Tensor, Tensor]:
+    r"""Lloyd's k-means from a k-means++ seeding:
+
+    .. math::
+        \ell_i = \operatorname*{arg\,min}_c \lVert \mathbf{p}_i - \mathbf{c}_c \rVert^2,
+        \qquad
+        \mathbf{c}_c = \frac{1}{|\{i : \ell_i = c\}|} \sum_{i : \ell_i = c} \mathbf{p}_i,
+
+    alternated until no label changes or ``max_iter`` rounds. A cluster that
+    empties keeps its previous centroid.
+
+    Args:
+        points (torch.Tensor): :math:`(N, d)` points.
+        num_clusters (int): :math:`K`, in :math:`[1, N]`.
+        generator (torch.Generator, optional): Source of the seeding.
+        max_iter (int): Most Lloyd rounds. (default: :obj:`50`)
+
+    Returns:
+        ``(centroids, labels)``: :math:`(K, d)` and :math:`(N,)` int64.
+    """
+    n = points.size(0)
+    if isinstance(num_clusters, bool) or not isinstance(num_clusters, int) \
+            or not 1 <= num_clusters <= n:
+        raise InvalidParameterError("num_clusters", f"an int in [1, {n}] (the number of points)",
+                                    repr(num_clusters), "kmeans")
+    points = points.float()
+    centroids = points[kmeans_plus_plus(points, num_clusters, generator)].clone()
+    labels, _ = nearest_centroid(points, centroids)
+    for _ in range(max_iter):
+        sums = torch.zeros_like(centroids).index_add_(0, labels, points)
+        counts = torch.bincount(labels, minlength=num_clusters)
+        filled = counts > 0
+        centroids[filled] = sums[filled] / counts[filled, None].to(points.dtype)
+        new_labels, _ = nearest_centroid(points, centroids)
+        if torch.equal(new_labels, labels):
+            break
+        labels = new_labels
+    return centroids, labels

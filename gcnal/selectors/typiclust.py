@@ -1,0 +1,103 @@
+r"""TypiClust (Hacohen et al., ICML 2022): the most typical item of the
+largest uncovered clusters."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+from ..errors import InvalidParameterError
+from .kmeans import kmeans
+
+
+def typicality(points: Tensor, k: int = 20) -> Tensor:
+    r"""Typicality of each point among ``points``: the inverse mean distance
+    to its :math:`k` nearest others (capped at :math:`\lfloor n / 2 \rfloor`
+    as in the paper's code),
+
+    .. math::
+        \operatorname{Typ}(\mathbf{x}) = \Big(\frac{1}{k} \sum_{\mathbf{x}_j
+        \in \operatorname{kNN}(\mathbf{x})} \lVert \mathbf{x} - \mathbf{x}_j
+        \rVert\Big)^{-1},
+
+    by :func:`~gcnal.knn.knn_search` on L2-normalised points (distance
+    :math:`\sqrt{2 - 2\cos}`), memory :math:`O(nk)`. With fewer than two
+    points every typicality is 0.
+    """
+    from ..knn import knn_search
+
+    n = points.size(0)
+    k = min(k, n // 2)
+    if k < 1:
+        return torch.zeros(n, device=points.device)
+    _, sim = knn_search(points, k)
+    mean = (2.0 - 2.0 * sim).clamp_min(0).sqrt().mean(dim=1)
+    return 1.0 / (mean + 1e-8)
+
+
+def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, budget: int,
+              *, generator: Optional[torch.Generator] = None, k: int = 20,
+              max_clusters: int = 500, min_cluster_size: int = 5) -> Tensor:
+    r"""TypiClust, "Active Learning on a Budget: Opposite Strategies Suit High
+    and Low Budgets" (Hacohen et al., ICML 2022, https://arxiv.org/abs/2202.02794).
+
+    The L2-normalised ``embeddings`` (the raw features for the
+    ``typiclust`` preset) are clustered by k-means into
+    :math:`K = \min(|L| + b, \text{max\_clusters}, N)` clusters. Then, ``budget``
+    times, the cluster with the fewest labelled-or-picked items is chosen
+    (ties: the larger cluster, then the lower id; clusters of at most
+    ``min_cluster_size`` items only when no larger one has items left) and
+    its most typical remaining item is picked,
+
+    .. math::
+        x^* = \operatorname*{arg\,max}_{x \in c \setminus (L \cup C)}
+        \operatorname{Typ}_{c \setminus (L \cup C)}(x),
+
+    typicality (:func:`typicality`) measured among the cluster's remaining
+    items, as in the paper's code. On well-separated clusters with
+    :math:`b = K` this picks one item per cluster. Works with no labelled
+    item (cold start, where the paper targets it). ``scores`` are unused.
+
+    Args:
+        k (int): Neighbours for the typicality. (default: :obj:`20`)
+        max_clusters (int): Cap on :math:`K`. (default: :obj:`500`)
+        min_cluster_size (int): Clusters of at most this many items come
+            last. (default: :obj:`5`)
+
+    Returns:
+        :math:`(\text{budget},)` int64 indices, unique, all unlabelled, in
+        pick order.
+    """
+    from ..graph import l2_normalize
+
+    for name, value, low in (("k", k, 1), ("max_clusters", max_clusters, 1),
+                             ("min_cluster_size", min_cluster_size, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InvalidParameterError(name, f"an int >= {low}", repr(value), "typiclust")
+    vectors = l2_normalize(embeddings.float())
+    n = vectors.size(0)
+    num_clusters = min(int(labelled_mask.sum()) + budget, max_clusters, n)
+    _, labels = kmeans(vectors, num_clusters, generator=generator)
+    sizes = torch.bincount(labels, minlength=num_clusters)
+    taken = labelled_mask.clone()
+    existing = torch.bincount(labels[taken], minlength=num_clusters)
+    remaining = sizes - existing
+    picks = torch.empty(budget, dtype=torch.long, device=labels.device)
+    for step in range(budget):
+        small = sizes <= min_cluster_size
+        if bool((remaining[~small] > 0).any()):
+            eligible = (remaining > 0) & ~small
+        else:
+            eligible = remaining > 0
+        # fewest labelled-or-picked first, then the largest, then the lowest id
+        eligible &= existing == existing[eligible].min()
+        eligible &= sizes == sizes[eligible].max()
+        cluster = int(torch.nonzero(eligible, as_tuple=True)[0][0])
+        members = torch.nonzero((labels == cluster) & ~taken, as_tuple=True)[0]
+        best = members[torch.argmax(typicality(vectors[members], k))]
+        picks[step] = best
+        taken[best] = True
+        existing[cluster] += 1
+        remaining[cluster] -= 1
+    return picks
