@@ -6,14 +6,30 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+#: Random bits per dropout decision: the low 15 bits of each 16-bit lane of
+#: a random int64 (whose top bit is always 0).
+_LANE_BITS = 15
+
 
 def dropout(x: Tensor, p: float, training: bool,
             generator: Optional[torch.Generator] = None) -> Tensor:
     r"""Inverted dropout drawn from ``generator`` (not the global RNG):
     :math:`\mathbf{x} \odot \mathbf{m} / (1 - p)` with
-    :math:`m_{ij} \sim \operatorname{Bernoulli}(1 - p)`; the identity when not
-    training or :math:`p = 0`."""
+    :math:`m_{ij} \sim \operatorname{Bernoulli}(1 - \tilde p)`; the identity
+    when not training or :math:`p = 0`.
+
+    Each random int64 is read as four 16-bit lanes whose low 15 bits are a
+    uniform :math:`u \in [0, 2^{15})`; an entry is dropped when
+    :math:`u < \operatorname{round}(p \cdot 2^{15})`, so :math:`\tilde p` is
+    :math:`p` rounded to a multiple of :math:`2^{-15}` (0.29999 for 0.3).
+    One random number per four decisions makes this several times faster than
+    ``bernoulli_`` on a CPU, where drawing the masks was the largest cost of
+    training the GCN sampler.
+    """
     if not training or p == 0.0:
         return x
-    keep = torch.empty_like(x).bernoulli_(1.0 - p, generator=generator)
+    n = x.numel()
+    words = torch.empty(-(-n // 4), dtype=torch.int64, device=x.device).random_(generator=generator)
+    lanes = words.view(torch.int16)[:n].view_as(x)
+    keep = (lanes & ((1 << _LANE_BITS) - 1)) >= round(p * (1 << _LANE_BITS))
     return x * keep / (1.0 - p)
