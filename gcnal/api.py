@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Dict, Optional, Union
 
 import numpy as np
 import torch
@@ -12,7 +12,7 @@ from torch import Tensor
 from .errors import InvalidParameterError
 from .adjacency import GRAPHS, build_adjacency
 from .graph import NORMALIZATIONS
-from .options import supported_kwargs
+from .options import supported_kwargs, user_options
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
 from .samplers import score_sampler, train_sampler
 from .selection import Selection
@@ -58,11 +58,12 @@ def _resolve(component: Union[str, Callable, None], registry) -> Any:
     return registry.resolve(component) if isinstance(component, str) else component
 
 
-def _build_sampler(factory: Any, in_channels: int, hidden: int, dropout: float) -> torch.nn.Module:
+def _build_sampler(factory: Any, in_channels: int, hidden: int, dropout: float,
+                   extra: Dict[str, Any]) -> torch.nn.Module:
     if isinstance(factory, torch.nn.Module):
         return factory
     options = {"hidden_channels": hidden, "dropout": dropout, "cached": True}
-    return factory(in_channels, **supported_kwargs(factory, options))
+    return factory(in_channels, **{**supported_kwargs(factory, options), **extra})
 
 
 def _as_output(indices: Tensor, like_numpy: bool, device: torch.device):
@@ -72,7 +73,9 @@ def _as_output(indices: Tensor, like_numpy: bool, device: torch.device):
 
 def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", *,
            probs=None, sampler: Union[str, Callable, torch.nn.Module, None] = None,
-           selector: Union[str, Callable, None] = None, seed=None,
+           selector: Union[str, Callable, None] = None,
+           sampler_options: Optional[Dict[str, Any]] = None,
+           selector_options: Optional[Dict[str, Any]] = None, seed=None,
            subset: Optional[int] = None, graph: str = "auto", k: int = 15,
            normalization: str = "row",
            hidden: int = 128, dropout: float = 0.3, epochs: int = 200, lr: float = 1e-3,
@@ -157,6 +160,13 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
                                     "use the learner's probabilities)", "an array")
     sampler_factory = _resolve(sampler if sampler is not None else preset.sampler, SAMPLERS)
     select_fn = _resolve(selector if selector is not None else preset.selector, SELECTORS)
+    extra_selector = user_options(select_fn, selector_options, "selector_options")
+    if sampler_options and (sampler_factory is None or isinstance(sampler_factory, torch.nn.Module)):
+        raise InvalidParameterError("sampler_options", "None when there is no sampler to build "
+                                    f"(method '{preset.name}' or a sampler object)",
+                                    repr(sampler_options))
+    extra_sampler = user_options(sampler_factory, sampler_options, "sampler_options") \
+        if sampler_options else {}
 
     device = resolve_device(device, x.device)
     x, labelled = x.to(device), labelled.to(device)
@@ -174,7 +184,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
         timings["graph"] = time.perf_counter() - start
         if bool(labelled_nodes.any()):
             start = time.perf_counter()
-            model = _build_sampler(sampler_factory, x.size(1), hidden, dropout).to(device)
+            model = _build_sampler(sampler_factory, x.size(1), hidden, dropout,
+                                   extra_sampler).to(device)
             losses = train_sampler(model, adj.vectors, adj, labelled_nodes, epochs=epochs,
                                    lr=lr, weight_decay=weight_decay,
                                    lambda_unlabelled=lambda_unlabelled, generator=generator,
@@ -191,7 +202,7 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     start = time.perf_counter()
     options = {"generator": generator, "s_margin": s_margin}
     local = select_fn(scores, embeddings, labelled_nodes, budget,
-                      **supported_kwargs(select_fn, options))
+                      **{**supported_kwargs(select_fn, options), **extra_selector})
     picks = nodes[torch.as_tensor(local, device=device)]
     timings["select"] = time.perf_counter() - start
     indices = _as_output(picks, like_numpy, out_device)

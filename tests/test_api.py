@@ -251,3 +251,25 @@ def test_auto_graph_prefers_exact_dense_then_knn(pool):
         "graph"].startswith("dense (materialized")
     adj, description = gcnal.build_adjacency(torch.from_numpy(signed), "auto", dense_memory=100)
     assert isinstance(adj, gcnal.KNNAdjacency) and description.startswith("knn")
+
+
+def test_selector_options_reach_the_selector(pool):
+    features, mask = pool
+    a = gcnal.select(features, mask, 5, method="probcover", seed=0,
+                     selector_options={"delta": 0.05, "k": 10})
+    b = gcnal.select(features, mask, 5, method="probcover", seed=0,
+                     selector_options={"delta": 0.05, "k": 10})
+    assert np.array_equal(a, b) and not mask[a].any()
+    with pytest.raises(InvalidParameterError, match="'selector_options'.*unknown \\['radius'\\]"):
+        gcnal.select(features, mask, 5, method="probcover", selector_options={"radius": 1})
+
+
+def test_sampler_options_reach_the_sampler(pool):
+    features, mask = pool
+    sel = gcnal.select(features, mask, 5, method="core_gat", seed=0, hidden=8, epochs=5,
+                       sampler_options={"heads": 2, "k": 4}, return_info=True)
+    assert sel.embeddings.shape[0] == 60
+    with pytest.raises(InvalidParameterError, match="'sampler_options'.*unknown \\['depth'\\]"):
+        gcnal.select(features, mask, 5, method="core_gat", sampler_options={"depth": 3})
+    with pytest.raises(InvalidParameterError, match="'sampler_options'.*no sampler"):
+        gcnal.select(features, mask, 5, method="coreset", sampler_options={"heads": 2})
