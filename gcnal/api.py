@@ -16,7 +16,6 @@ from .options import supported_kwargs, user_options
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
 from .samplers import score_sampler, train_sampler
 from .selection import Selection
-from .selectors import k_center_greedy
 from .validation import (as_feature_tensor, as_mask_tensor, as_probs_tensor, check_budget,
                          check_positive_int, check_real, resolve_device)
 
@@ -54,8 +53,8 @@ def _draw_subset(labelled: Tensor, subset: Optional[int], budget: int,
     return torch.nonzero(keep, as_tuple=True)[0]
 
 
-def _resolve(component: Union[str, Callable, None], registry) -> Any:
-    return registry.resolve(component) if isinstance(component, str) else component
+def _resolve(component: Union[str, Callable, None], registry, parameter: str) -> Any:
+    return registry.resolve(component, parameter) if isinstance(component, str) else component
 
 
 def _build_sampler(factory: Any, in_channels: int, hidden: int, dropout: float,
@@ -75,7 +74,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
            probs=None, sampler: Union[str, Callable, torch.nn.Module, None] = None,
            selector: Union[str, Callable, None] = None,
            sampler_options: Optional[Dict[str, Any]] = None,
-           selector_options: Optional[Dict[str, Any]] = None, seed=None,
+           selector_options: Optional[Dict[str, Any]] = None,
+           cold_start: Union[str, Callable] = "k_center", seed=None,
            subset: Optional[int] = None, graph: str = "auto", k: int = 15,
            normalization: str = "row",
            hidden: int = 128, dropout: float = 0.3, epochs: int = 200, lr: float = 1e-3,
@@ -158,8 +158,11 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     elif probs is not None:
         raise InvalidParameterError("probs", f"None for method '{preset.name}' (it does not "
                                     "use the learner's probabilities)", "an array")
-    sampler_factory = _resolve(sampler if sampler is not None else preset.sampler, SAMPLERS)
-    select_fn = _resolve(selector if selector is not None else preset.selector, SELECTORS)
+    sampler_factory = _resolve(sampler if sampler is not None else preset.sampler, SAMPLERS,
+                               "sampler")
+    select_fn = _resolve(selector if selector is not None else preset.selector, SELECTORS,
+                         "selector")
+    cold_start_fn = _resolve(cold_start, SELECTORS, "cold_start")
     extra_selector = user_options(select_fn, selector_options, "selector_options")
     if sampler_options and (sampler_factory is None or isinstance(sampler_factory, torch.nn.Module)):
         raise InvalidParameterError("sampler_options", "None when there is no sampler to build "
@@ -193,11 +196,14 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
             scores, embeddings = score_sampler(model, adj.vectors, adj)
             timings["train"] = time.perf_counter() - start
         else:
+            name = cold_start if isinstance(cold_start, str) else \
+                getattr(cold_start, "__name__", "cold_start")
             log.warning("select(method=%r): no labelled item, so the sampler cannot be trained; "
-                        "cold start picks by k-center greedy on the graph-propagated features "
-                        "A X from a random first item", preset.name)
-            info["cold_start"] = "k-center greedy on graph-propagated features"
-            embeddings, select_fn = adj @ adj.vectors, k_center_greedy
+                        "cold start picks with %r on the graph-propagated features A V",
+                        preset.name, name)
+            info["cold_start"] = f"{name} on graph-propagated features"
+            embeddings, select_fn = adj @ adj.vectors, cold_start_fn
+            extra_selector = {}
 
     start = time.perf_counter()
     options = {"generator": generator, "s_margin": s_margin}

@@ -46,13 +46,16 @@ class Registry(Generic[T]):
         self._names[key] = name
         return entry
 
-    def resolve(self, name: str) -> T:
+    def resolve(self, name: str, parameter: Optional[str] = None) -> T:
+        """The entry registered as ``name``; errors name ``parameter`` (by
+        default the registry's own)."""
+        parameter = parameter or self.parameter
         if not isinstance(name, str):
-            raise InvalidParameterError(self.parameter, f"a registered {self.parameter} name",
+            raise InvalidParameterError(parameter, f"a registered {self.parameter} name",
                                         repr(name))
         key = normalize_name(name)
         if key not in self._entries:
-            raise UnknownNameError(self.parameter, name, self.names())
+            raise UnknownNameError(parameter, name, self.names())
         return self._entries[key]
 
     def names(self) -> List[str]:

@@ -273,3 +273,14 @@ def test_sampler_options_reach_the_sampler(pool):
         gcnal.select(features, mask, 5, method="core_gat", sampler_options={"depth": 3})
     with pytest.raises(InvalidParameterError, match="'sampler_options'.*no sampler"):
         gcnal.select(features, mask, 5, method="coreset", sampler_options={"heads": 2})
+
+
+def test_cold_start_selector_is_configurable(pool):
+    features, _ = pool
+    none = np.zeros(60, dtype=bool)
+    sel = gcnal.select(features, none, 4, method="uncertain_gcn", cold_start="typiclust", seed=0,
+                       return_info=True, **FAST)
+    assert sel.info["cold_start"] == "typiclust on graph-propagated features"
+    assert {int(i) // 30 for i in sel.indices} == {0, 1}
+    with pytest.raises(UnknownNameError, match="'cold_start'.*Got 'nope'"):
+        gcnal.select(features, none, 4, cold_start="nope")
