@@ -8,8 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..errors import InvalidParameterError
-from .functional import dropout
+from .functional import check_hyper_parameters, dropout
 
 
 def random_batches(num_items: int, batch_size: int, generator: Optional[torch.Generator],
@@ -131,15 +130,9 @@ class BatchTransformerSampler(nn.Module):
     def __init__(self, in_channels: int, hidden_channels: int = 128, dropout: float = 0.3,
                  heads: int = 4, depth: int = 1, batch_size: int = 128, draws: int = 8):
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("hidden_channels", hidden_channels),
-                            ("heads", heads), ("depth", depth), ("batch_size", batch_size),
-                            ("draws", draws)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidParameterError(name, "a positive int", repr(value),
-                                            "BatchTransformerSampler")
-        if not 0.0 <= dropout < 1.0:
-            raise InvalidParameterError("dropout", "a float in [0, 1)", repr(dropout),
-                                        "BatchTransformerSampler")
+        check_hyper_parameters("BatchTransformerSampler", dropout, in_channels=in_channels,
+                               hidden_channels=hidden_channels, heads=heads, depth=depth,
+                               batch_size=batch_size, draws=draws)
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.dropout = dropout

@@ -6,6 +6,8 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from ..validation import check_positive_int, check_real
+
 #: Random bits per dropout decision: the low 15 bits of each 16-bit lane of
 #: a random int64 (whose top bit is always 0).
 _LANE_BITS = 15
@@ -33,3 +35,11 @@ def dropout(x: Tensor, p: float, training: bool,
     lanes = words.view(torch.int16)[:n].view_as(x)
     keep = (lanes & ((1 << _LANE_BITS) - 1)) >= round(p * (1 << _LANE_BITS))
     return x * keep / (1.0 - p)
+
+
+def check_hyper_parameters(owner: str, dropout: float, **positive_ints: int) -> None:
+    """Raise :class:`~gcnal.errors.InvalidParameterError` naming ``owner``
+    unless every keyword is a positive int and ``dropout`` is in ``[0, 1)``."""
+    for name, value in positive_ints.items():
+        check_positive_int(value, name, owner)
+    check_real(dropout, "dropout", 0.0, 1.0, owner, high_open=True)

@@ -11,7 +11,7 @@ from torch_geometric.nn import GATConv
 from torch_geometric.utils import to_undirected
 
 from ..errors import InvalidParameterError
-from .functional import dropout
+from .functional import check_hyper_parameters, dropout
 
 
 def pool_edge_index(adj: Any, k: int = 10) -> Tensor:
@@ -111,13 +111,8 @@ class GATSampler(nn.Module):
     def __init__(self, in_channels: int, hidden_channels: int = 128, dropout: float = 0.3,
                  heads: int = 4, k: int = 10, cached: bool = False):
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("hidden_channels", hidden_channels),
-                            ("heads", heads), ("k", k)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidParameterError(name, "a positive int", repr(value), "GATSampler")
-        if not 0.0 <= dropout < 1.0:
-            raise InvalidParameterError("dropout", "a float in [0, 1)", repr(dropout),
-                                        "GATSampler")
+        check_hyper_parameters("GATSampler", dropout, in_channels=in_channels,
+                               hidden_channels=hidden_channels, heads=heads, k=k)
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.dropout = dropout

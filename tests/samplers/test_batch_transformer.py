@@ -1,22 +1,10 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from sklearn.metrics import roc_auc_score
 
-from gcnal import CosineAdjacency, InvalidParameterError
+from gcnal import InvalidParameterError
 from gcnal.samplers import (BatchSelfAttention, BatchTransformerSampler, random_batches,
                             score_sampler, train_sampler)
-
-
-def clustered_pool(seed=0, n=200, d=16):
-    """Labelled items all come from one tight cluster; the rest of the pool
-    is spread over three others."""
-    g = torch.Generator().manual_seed(seed)
-    centres = torch.rand(4, d, generator=g) * 4
-    assign = torch.arange(n) % 4
-    x = (centres[assign] + 0.3 * torch.randn(n, d, generator=g)).clamp_min(0)
-    labelled = (assign == 0) & (torch.arange(n) < n // 2)
-    return x, labelled, assign
 
 
 @pytest.mark.parametrize("n, batch_size", [(10, 4), (8, 4), (3, 8), (1, 1), (129, 128)])
@@ -47,7 +35,7 @@ def test_attention_ignores_padded_keys():
     assert torch.allclose(att(tokens, mask)[0, :2], att(changed, mask)[0, :2])
 
 
-def test_shapes_and_repr():
+def test_shapes_and_repr(clustered_pool):
     x, _, _ = clustered_pool()
     model = BatchTransformerSampler(16, hidden_channels=8, heads=2, batch_size=32, draws=3)
     model.eval()
@@ -56,7 +44,7 @@ def test_shapes_and_repr():
     assert "batch_size=32" in repr(model) and "draws=3" in repr(model)
 
 
-def test_items_attend_only_within_their_batch():
+def test_items_attend_only_within_their_batch(clustered_pool):
     x, _, _ = clustered_pool(n=30)
     model = BatchTransformerSampler(16, hidden_channels=8, dropout=0.0, batch_size=8)
     model.train()
@@ -72,7 +60,7 @@ def test_items_attend_only_within_their_batch():
     assert differs[same_batch].all() and not differs[~same_batch].any()
 
 
-def test_inference_averages_probabilities_over_draws():
+def test_inference_averages_probabilities_over_draws(clustered_pool):
     x, _, _ = clustered_pool(n=40)
     model = BatchTransformerSampler(16, hidden_channels=8, batch_size=8, draws=4)
     model.reset_parameters(torch.Generator().manual_seed(0))
@@ -88,21 +76,7 @@ def test_inference_averages_probabilities_over_draws():
         assert torch.equal(model(x, None), model(x, None))
 
 
-def test_sampler_learns_to_separate_labelled_from_unlabelled():
-    x, labelled, assign = clustered_pool()
-    adj = CosineAdjacency(x)
-    model = BatchTransformerSampler(16, hidden_channels=32, batch_size=32, draws=4)
-    losses = train_sampler(model, adj.vectors, adj, labelled, epochs=50,
-                           generator=torch.Generator().manual_seed(0))
-    scores, embeddings = score_sampler(model, adj.vectors, adj)
-    assert losses[-1] < losses[0]
-    assert roc_auc_score(labelled.numpy(), scores.numpy()) > 0.85
-    same_cluster = (assign == 0) & ~labelled
-    assert scores[same_cluster].mean() > scores[assign != 0].mean()
-    assert embeddings.shape == (200, 32)
-
-
-def test_training_is_deterministic_per_generator_and_leaves_the_global_rng_alone():
+def test_training_is_deterministic_per_generator_and_leaves_the_global_rng_alone(clustered_pool):
     x, labelled, _ = clustered_pool(n=60)
     runs = []
     for seed in (3, 3, 4):
@@ -116,7 +90,7 @@ def test_training_is_deterministic_per_generator_and_leaves_the_global_rng_alone
     assert not torch.equal(runs[0][0], runs[2][0])
 
 
-def test_without_a_generator_training_still_avoids_the_global_rng():
+def test_without_a_generator_training_still_avoids_the_global_rng(clustered_pool):
     x, _, _ = clustered_pool(n=20)
     model = BatchTransformerSampler(16, hidden_channels=8, batch_size=4)
     model.train()

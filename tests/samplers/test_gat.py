@@ -7,18 +7,7 @@ from gcnal.knn import KNNAdjacency
 from gcnal.samplers import GATSampler, pool_edge_index, score_sampler, train_sampler
 
 
-def clustered_pool(seed=0, n=200, d=16):
-    """Labelled items all come from one tight cluster; the rest of the pool
-    is spread over three others."""
-    g = torch.Generator().manual_seed(seed)
-    centres = torch.rand(4, d, generator=g) * 4
-    assign = torch.arange(n) % 4
-    x = (centres[assign] + 0.3 * torch.randn(n, d, generator=g)).clamp_min(0)
-    labelled = (assign == 0) & (torch.arange(n) < n // 2)
-    return x, labelled, assign
-
-
-def test_shapes_and_repr():
+def test_shapes_and_repr(clustered_pool):
     x, _, _ = clustered_pool()
     adj = CosineAdjacency(x)
     model = GATSampler(16, hidden_channels=8, heads=2)
@@ -27,7 +16,7 @@ def test_shapes_and_repr():
     assert "hidden_channels=8" in repr(model) and "heads=2" in repr(model)
 
 
-def test_hidden_not_divisible_by_heads_rounds_each_head_up():
+def test_hidden_not_divisible_by_heads_rounds_each_head_up(clustered_pool):
     x, _, _ = clustered_pool(n=20)
     adj = CosineAdjacency(x)
     assert GATSampler(16, hidden_channels=10, heads=4).embed(adj.vectors, adj).shape == (20, 12)
@@ -44,7 +33,7 @@ def test_dense_graph_edges_are_the_top_k_made_undirected():
     assert not (edges[0] == edges[1]).any()
 
 
-def test_sparse_graph_edges_are_its_own():
+def test_sparse_graph_edges_are_its_own(clustered_pool):
     x, _, _ = clustered_pool(n=30)
     adj = KNNAdjacency(x, k=3)
     assert pool_edge_index(adj) is adj.edge_index
@@ -56,21 +45,7 @@ def test_edges_with_fewer_items_than_k_and_a_single_item():
     assert pool_edge_index(CosineAdjacency(x[:1]), k=10).shape == (2, 0)
 
 
-def test_sampler_learns_to_separate_labelled_from_unlabelled():
-    x, labelled, assign = clustered_pool()
-    adj = CosineAdjacency(x)
-    model = GATSampler(16, hidden_channels=32, cached=True)
-    losses = train_sampler(model, adj.vectors, adj, labelled, epochs=60,
-                           generator=torch.Generator().manual_seed(0))
-    scores, embeddings = score_sampler(model, adj.vectors, adj)
-    assert losses[-1] < losses[0]
-    assert roc_auc_score(labelled.numpy(), scores.numpy()) > 0.85
-    same_cluster = (assign == 0) & ~labelled
-    assert scores[same_cluster].mean() > scores[assign != 0].mean()
-    assert embeddings.shape == (200, 32)
-
-
-def test_works_on_the_knn_graph():
+def test_works_on_the_knn_graph(clustered_pool):
     x, labelled, _ = clustered_pool()
     adj = KNNAdjacency(x, k=8)
     model = GATSampler(16, hidden_channels=32)
@@ -80,7 +55,7 @@ def test_works_on_the_knn_graph():
     assert roc_auc_score(labelled.numpy(), scores.numpy()) > 0.85
 
 
-def test_training_is_deterministic_per_generator_and_leaves_the_global_rng_alone():
+def test_training_is_deterministic_per_generator_and_leaves_the_global_rng_alone(clustered_pool):
     x, labelled, _ = clustered_pool(n=60)
     adj = CosineAdjacency(x)
     runs = []
@@ -94,7 +69,7 @@ def test_training_is_deterministic_per_generator_and_leaves_the_global_rng_alone
     assert torch.equal(runs[0], runs[1]) and not torch.equal(runs[0], runs[2])
 
 
-def test_cached_edges_are_reset_with_the_parameters():
+def test_cached_edges_are_reset_with_the_parameters(clustered_pool):
     x, _, _ = clustered_pool(n=30)
     model = GATSampler(16, hidden_channels=8, cached=True)
     model(x, CosineAdjacency(x))

@@ -5,21 +5,7 @@ from gcnal.knn import KNNAdjacency
 from gcnal.selectors import featprop, propagate_features
 
 
-def blobs(num_clusters=6, per_cluster=40, d=8, spread=0.15, seed=0):
-    """Well-separated clusters in direction (cosine) space; item i is in
-    cluster i % num_clusters."""
-    g = torch.Generator().manual_seed(seed)
-    centres = torch.randn(num_clusters, d, generator=g) * 5
-    assign = torch.arange(num_clusters * per_cluster) % num_clusters
-    x = centres[assign] + spread * torch.randn(assign.numel(), d, generator=g)
-    return x, assign
-
-
-def gen(seed=0):
-    return torch.Generator().manual_seed(seed)
-
-
-def test_propagate_features_is_two_hops_of_the_knn_graph():
+def test_propagate_features_is_two_hops_of_the_knn_graph(blobs):
     x, _ = blobs(per_cluster=5)
     adj = KNNAdjacency(x, k=4)
     dense = adj.to_dense()
@@ -27,13 +13,7 @@ def test_propagate_features_is_two_hops_of_the_knn_graph():
     assert torch.allclose(propagate_features(x, k=4, hops=2), expected, atol=1e-5)
 
 
-def test_featprop_picks_one_item_per_cluster_at_cold_start():
-    x, assign = blobs()
-    picks = featprop(None, x, torch.zeros(240, dtype=torch.bool), 6, generator=gen())
-    assert sorted(assign[picks].tolist()) == list(range(6))
-
-
-def test_featprop_picks_are_unlabelled_unique_and_deterministic():
+def test_featprop_picks_are_unlabelled_unique_and_deterministic(blobs, gen):
     x, _ = blobs()
     labelled = torch.zeros(240, dtype=torch.bool)
     labelled[::3] = True
@@ -42,7 +22,7 @@ def test_featprop_picks_are_unlabelled_unique_and_deterministic():
     assert torch.equal(a, featprop(None, x, labelled, 25, generator=gen(2)))
 
 
-def test_featprop_on_duplicate_points_still_returns_budget_unique_items():
+def test_featprop_on_duplicate_points_still_returns_budget_unique_items(gen):
     x = torch.ones(12, 3)
     picks = featprop(None, x, torch.zeros(12, dtype=torch.bool), 12, generator=gen())
     assert sorted(picks.tolist()) == list(range(12))

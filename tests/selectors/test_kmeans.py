@@ -6,21 +6,7 @@ from gcnal import InvalidParameterError
 from gcnal.selectors import kmeans
 
 
-def blobs(num_clusters=6, per_cluster=40, d=8, spread=0.15, seed=0):
-    """Well-separated clusters in direction (cosine) space; item i is in
-    cluster i % num_clusters."""
-    g = torch.Generator().manual_seed(seed)
-    centres = torch.randn(num_clusters, d, generator=g) * 5
-    assign = torch.arange(num_clusters * per_cluster) % num_clusters
-    x = centres[assign] + spread * torch.randn(assign.numel(), d, generator=g)
-    return x, assign
-
-
-def gen(seed=0):
-    return torch.Generator().manual_seed(seed)
-
-
-def test_kmeans_recovers_separated_clusters():
+def test_kmeans_recovers_separated_clusters(blobs, gen):
     x, assign = blobs()
     _, labels = kmeans(x, 6, generator=gen())
     # a bijection between found and true clusters
@@ -28,7 +14,7 @@ def test_kmeans_recovers_separated_clusters():
     assert len(pairs) == 6 and len({a for a, _ in pairs}) == 6
 
 
-def test_kmeans_is_deterministic_per_generator_and_handles_duplicates():
+def test_kmeans_is_deterministic_per_generator_and_handles_duplicates(blobs, gen):
     x, _ = blobs(per_cluster=5)
     a = kmeans(x, 4, generator=gen(1))
     b = kmeans(x, 4, generator=gen(1))

@@ -7,20 +7,6 @@ from gcnal.selectors import (ball_edges, coverage, knn_distances, max_coverage, 
                              purity_delta)
 
 
-def blobs(num_clusters=6, per_cluster=40, d=8, spread=0.15, seed=0):
-    """Well-separated clusters in direction (cosine) space; item i is in
-    cluster i % num_clusters."""
-    g = torch.Generator().manual_seed(seed)
-    centres = torch.randn(num_clusters, d, generator=g) * 5
-    assign = torch.arange(num_clusters * per_cluster) % num_clusters
-    x = centres[assign] + spread * torch.randn(assign.numel(), d, generator=g)
-    return x, assign
-
-
-def gen(seed=0):
-    return torch.Generator().manual_seed(seed)
-
-
 def test_ball_edges_by_hand():
     index = torch.tensor([[1, 2], [0, 2], [1, 0]])
     distance = torch.tensor([[0.1, 0.5], [0.1, 0.2], [0.2, 0.5]])
@@ -53,7 +39,7 @@ def test_max_coverage_by_hand():
     assert max_coverage(edges, labelled, 1).tolist() == [3]
 
 
-def test_probcover_coverage_grows_monotonically_with_the_budget():
+def test_probcover_coverage_grows_monotonically_with_the_budget(blobs, gen):
     x, _ = blobs(num_clusters=8, per_cluster=30, spread=0.6)
     labelled = torch.zeros(240, dtype=torch.bool)
     labelled[:3] = True
@@ -77,20 +63,14 @@ def _mask(indices, n):
     return mask
 
 
-def test_probcover_picks_one_item_per_cluster_at_cold_start():
-    x, assign = blobs()
-    picks = probcover(None, x, torch.zeros(240, dtype=torch.bool), 6, generator=gen())
-    assert sorted(assign[picks].tolist()) == list(range(6))
-
-
-def test_probcover_skips_clusters_the_labelled_items_cover():
+def test_probcover_skips_clusters_the_labelled_items_cover(blobs, gen):
     x, assign = blobs()
     labelled = (assign < 3) & (torch.arange(240) < 30)  # 5 items in each of clusters 0-2
     picks = probcover(None, x, labelled, 3, generator=gen(), num_clusters=6)
     assert sorted(assign[picks].tolist()) == [3, 4, 5]
 
 
-def test_probcover_falls_back_to_random_once_everything_is_covered():
+def test_probcover_falls_back_to_random_once_everything_is_covered(blobs, gen):
     x, _ = blobs(num_clusters=2, per_cluster=10)
     none = torch.zeros(20, dtype=torch.bool)
     a = probcover(None, x, none, 20, generator=gen(0))
@@ -100,7 +80,7 @@ def test_probcover_falls_back_to_random_once_everything_is_covered():
 
 @pytest.mark.parametrize("name, value", [("delta", -1.0), ("alpha", 1.5), ("k", 0),
                                          ("num_clusters", 0)])
-def test_probcover_bad_options(name, value):
+def test_probcover_bad_options(blobs, name, value):
     x, _ = blobs(per_cluster=3)
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of probcover"):
         probcover(None, x, torch.zeros(18, dtype=torch.bool), 2, **{name: value})
