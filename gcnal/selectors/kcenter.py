@@ -37,8 +37,10 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
         \delta_i \leftarrow \min(\delta_i, \lVert \mathbf{p}_i - \mathbf{p}_u \rVert),
 
     repeated ``budget`` times. Memory :math:`O(N h)`: one vector of minimum
-    distances, updated with one pass over the points per pick; ties go to the
-    lowest index. With no initial centre the first pick is drawn from
+    distances, updated per pick with one matrix-vector product,
+    :math:`\lVert \mathbf{p}_i - \mathbf{p}_u \rVert^2 = \lVert \mathbf{p}_i \rVert^2
+    + \lVert \mathbf{p}_u \rVert^2 - 2\,\mathbf{p}_i^\top \mathbf{p}_u`, which reads
+    the points once; ties go to the lowest index. With no initial centre the first pick is drawn from
     ``generator`` (as the CoreSet code does).
 
     Args:
@@ -53,6 +55,7 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
     points = points.float()
     dist = min_distance_to(points, points[centre_mask])
     dist[centre_mask] = -1.0
+    sq_norms = points.square().sum(dim=1)
     picks = torch.empty(budget, dtype=torch.long, device=points.device)
     cold_start = not bool(centre_mask.any())
     for step in range(budget):
@@ -64,7 +67,7 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
         else:
             pick = torch.argmax(dist)
         picks[step] = pick
-        new = (points - points[pick]).square().sum(dim=1)
+        new = (sq_norms + sq_norms[pick]).sub_(points @ points[pick], alpha=2.0).clamp_(min=0)
         torch.minimum(dist, new, out=dist)
         dist[pick] = -1.0
     return picks
