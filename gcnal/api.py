@@ -65,6 +65,13 @@ def _build_sampler(factory: Any, in_channels: int, hidden: int, dropout: float,
     return factory(in_channels, **{**supported_kwargs(factory, options), **extra})
 
 
+def _elapsed(start: float, device: torch.device) -> float:
+    """Seconds since ``start``, after the device's queued work has finished."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - start
+
+
 def _as_output(indices: Tensor, like_numpy: bool, device: torch.device):
     indices = indices.to(torch.int64)
     return indices.cpu().numpy() if like_numpy else indices.to(device)
@@ -184,7 +191,7 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     if sampler_factory is not None:
         start = time.perf_counter()
         adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k)
-        timings["graph"] = time.perf_counter() - start
+        timings["graph"] = _elapsed(start, device)
         if bool(labelled_nodes.any()):
             start = time.perf_counter()
             model = _build_sampler(sampler_factory, x.size(1), hidden, dropout,
@@ -194,7 +201,7 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
                                    lambda_unlabelled=lambda_unlabelled, generator=generator,
                                    progress=progress)
             scores, embeddings = score_sampler(model, adj.vectors, adj)
-            timings["train"] = time.perf_counter() - start
+            timings["train"] = _elapsed(start, device)
         else:
             name = cold_start if isinstance(cold_start, str) else \
                 getattr(cold_start, "__name__", "cold_start")
@@ -210,7 +217,7 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     local = select_fn(scores, embeddings, labelled_nodes, budget,
                       **{**supported_kwargs(select_fn, options), **extra_selector})
     picks = nodes[torch.as_tensor(local, device=device)]
-    timings["select"] = time.perf_counter() - start
+    timings["select"] = _elapsed(start, device)
     indices = _as_output(picks, like_numpy, out_device)
     if not return_info:
         return indices
