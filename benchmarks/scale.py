@@ -9,7 +9,7 @@ Each configuration runs in a fresh subprocess so that its peak memory (peak
 resident set on the CPU, ``torch.cuda.max_memory_allocated`` on a GPU) is its
 own. Pools are synthetic and seeded: a mixture of 100 Gaussian clusters in d
 dimensions, passed through a ReLU like a CNN's penultimate layer; 5% of the
-pool is labelled and the budget is 1% of N. Prints a markdown table and
+pool is labelled (``--labelled-fraction``) and the budget is 1% of N. Prints a markdown table and
 appends one JSON line per configuration to benchmarks/results/scale/.
 """
 from __future__ import annotations
@@ -28,13 +28,13 @@ import torch
 RESULTS = Path(__file__).parent / "results" / "scale"
 
 
-def make_pool(n: int, d: int, seed: int, device: str):
+def make_pool(n: int, d: int, seed: int, device: str, labelled_fraction: float = 0.05):
     g = torch.Generator().manual_seed(seed)
     centres = torch.randn(100, d, generator=g) * 2
     assign = torch.randint(100, (n,), generator=g)
     features = torch.relu(centres[assign] + torch.randn(n, d, generator=g))
     labelled = torch.zeros(n, dtype=torch.bool)
-    labelled[torch.randperm(n, generator=g)[: max(1, n // 20)]] = True
+    labelled[torch.randperm(n, generator=g)[: max(1, int(n * labelled_fraction))]] = True
     return features.to(device), labelled.to(device)
 
 
@@ -51,7 +51,8 @@ def run_one(config: dict) -> dict:
     if config.get("threads"):
         torch.set_num_threads(config["threads"])
     device = config["device"]
-    features, labelled = make_pool(config["n"], config["d"], config["seed"], device)
+    features, labelled = make_pool(config["n"], config["d"], config["seed"], device,
+                                   config.get("labelled_fraction", 0.05))
     budget = max(1, config["n"] // 100)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
@@ -131,11 +132,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--labelled-fraction", type=float, default=0.05)
     args = parser.parse_args()
     if args.study == "one":
         print(json.dumps(run_one(json.loads(args.config))))
         return
-    base = {"seed": args.seed, "threads": args.threads, "device": args.device, "k": args.k}
+    base = {"seed": args.seed, "threads": args.threads, "device": args.device, "k": args.k,
+            "labelled_fraction": args.labelled_fraction}
     configs = []
     if args.study == "sizes":
         configs = [{**base, "n": n, "d": d, "method": m, "graph": "knn" if m != "coreset" else "auto"}
