@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List
+from typing import Dict, List
 
 __all__ = [
     "REQUIRED_KEYS",

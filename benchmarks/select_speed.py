@@ -14,7 +14,6 @@ and appends one JSON line per run to benchmarks/results/select_speed/.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -68,7 +67,7 @@ def main() -> None:
     reference = runs[-1]["total"] if not args.skip_original else None
     print(f"UncertainGCN selection, N = {args.unlabelled:,} + {args.labelled:,}, d = {args.dim}, "
           f"budget {args.budget:,}, {args.epochs} epochs, on {describe_device('cpu')}")
-    print(f"| path | graph | train | select | total | speed-up |\n| --- | --- | --- | --- | --- | --- |")
+    print("| path | graph | train | select | total | speed-up |\n| --- | --- | --- | --- | --- | --- |")
     stamp = {"commit": git_commit(), "date": utc_now(), "machine": describe_device("cpu"),
              "seed": args.seed, "unlabelled": args.unlabelled, "labelled": args.labelled,
              "dim": args.dim, "budget": args.budget, "epochs": args.epochs}

@@ -6,7 +6,7 @@ so the benchmark measures exactly what users get.
 from __future__ import annotations
 
 import time
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 import numpy as np
 import torch
