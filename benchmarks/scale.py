@@ -64,10 +64,11 @@ def run_one(config: dict) -> dict:
         from small_text.query_strategies.coresets import greedy_coreset
 
         x = features.cpu().numpy()
-        picks = greedy_coreset(x, np.flatnonzero(~labelled.numpy()), np.flatnonzero(labelled.numpy()),
-                               budget, distance_metric="euclidean")
+        unlabelled = np.flatnonzero(~labelled.cpu().numpy())
+        positions = greedy_coreset(x, unlabelled, np.flatnonzero(labelled.cpu().numpy()),
+                                   budget, distance_metric="euclidean")
         timings, info = {}, {"graph": "none"}
-        picks = np.asarray(picks)
+        picks = unlabelled[np.asarray(positions)]  # it returns positions in `unlabelled`
     else:
         sel = gcnal.select(features, labelled, budget, method=config["method"], seed=config["seed"],
                            graph=config.get("graph", "auto"), k=config.get("k", 15),
@@ -159,7 +160,7 @@ def main() -> None:
         record([row], args.study.replace("-", "_"))
     if args.study == "coreset-vs-small-text":
         for d in args.dims:
-            ours, theirs = [r for r in rows if r["d"] == d and "error" not in r][:2] + [None, None]
+            ours, theirs = ([r for r in rows if r["d"] == d and "error" not in r] + [None, None])[:2]
             if ours and theirs:
                 same = ours["picks_head"] == theirs["picks_head"]
                 print(f"d = {d}: gcnal CoreSet {theirs['total_s'] / ours['total_s']:.1f}x faster "
