@@ -13,7 +13,7 @@ The choice is returned as a sentence for :attr:`gcnal.Selection.info`.
 """
 from __future__ import annotations
 
-from typing import Tuple, Union
+from typing import Tuple
 
 import networkx as nx
 import torch
@@ -23,7 +23,7 @@ from torch_geometric.utils import dense_to_sparse
 from torch_geometric.utils import to_networkx as _pyg_to_networkx
 
 from .errors import InvalidParameterError
-from .graph import CosineAdjacency
+from .graph import CosineAdjacency, PoolAdjacency
 from .knn import KNNAdjacency
 from .validation import as_feature_tensor, as_mask_tensor
 
@@ -32,11 +32,10 @@ GRAPHS = ("auto", "dense", "knn")
 #: Largest materialised dense adjacency ``"auto"`` builds, in bytes.
 DENSE_MEMORY = 1 << 30
 
-Adjacency = Union[CosineAdjacency, KNNAdjacency]
 
 
 def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = "row",
-                    k: int = 15, dense_memory: int = DENSE_MEMORY) -> Tuple[Adjacency, str]:
+                    k: int = 15, dense_memory: int = DENSE_MEMORY) -> Tuple[PoolAdjacency, str]:
     r"""The pool graph of ``features`` and a description of the choice.
 
     Args:

@@ -66,7 +66,34 @@ def _check_normalization(normalization: str, owner: str) -> None:
                                     repr(normalization), owner)
 
 
-class CosineAdjacency:
+class PoolAdjacency:
+    r"""A normalised pool adjacency :math:`A` used as an operator: ``adj @ y``
+    computes :math:`A\mathbf{y}` for ``y`` of shape :math:`(N,)` or
+    :math:`(N, k)`, with autograd through ``y``. Subclasses set ``vectors``
+    (the L2-normalised features) and ``num_nodes``, and implement
+    :meth:`_product` for :math:`(N, k)` inputs."""
+
+    vectors: Tensor
+    num_nodes: int
+
+    @property
+    def device(self) -> torch.device:
+        return self.vectors.device
+
+    def _product(self, y: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def __matmul__(self, y: Tensor) -> Tensor:
+        if y.size(0) != self.num_nodes:
+            raise InvalidParameterError("y", f"a tensor with {self.num_nodes} rows",
+                                        f"shape {tuple(y.shape)}",
+                                        f"{self.__class__.__name__}.__matmul__")
+        if y.dim() == 1:
+            return self._product(y.unsqueeze(1)).squeeze(1)
+        return self._product(y)
+
+
+class CosineAdjacency(PoolAdjacency):
     r"""The normalised cosine adjacency :math:`A` of a pool, as an operator.
 
     ``adj @ y`` computes :math:`A \mathbf{y}` for ``y`` of shape :math:`(N,)`
@@ -111,10 +138,6 @@ class CosineAdjacency:
         self.inv_degree = torch.where(self.degree > 0, 1.0 / self.degree,
                                       torch.zeros_like(self.degree))
 
-    @property
-    def device(self) -> torch.device:
-        return self.vectors.device
-
     def _factored_degree(self) -> Tensor:
         r"""Degrees :math:`V (V^\top \mathbf{1}) - \mathbf{s}`, in float64 so that
         an item orthogonal to all others gets exactly 0, not rounding noise."""
@@ -148,21 +171,14 @@ class CosineAdjacency:
         adj.diagonal().add_(1.0)
         return adj, degree
 
-    def __matmul__(self, y: Tensor) -> Tensor:
-        if y.size(0) != self.num_nodes:
-            raise InvalidParameterError("y", f"a tensor with {self.num_nodes} rows",
-                                        f"shape {tuple(y.shape)}", "CosineAdjacency.__matmul__")
+    def _product(self, y: Tensor) -> Tensor:
         if self.dense is not None:
             return self.dense @ y
-        column = y.dim() == 1
-        y2 = y.unsqueeze(1) if column else y
         v, s, inv = self.vectors, self.self_similarity[:, None], self.inv_degree[:, None]
         if self.normalization == "row":
-            out = inv * (v @ (v.T @ y2) - s * y2) + y2
-        else:
-            z = inv * y2
-            out = v @ (v.T @ z) - s * z + y2
-        return out.squeeze(1) if column else out
+            return inv * (v @ (v.T @ y) - s * y) + y
+        z = inv * y
+        return v @ (v.T @ z) - s * z + y
 
     def to_dense(self) -> Tensor:
         r"""The :math:`N \times N` matrix :math:`A` (built if it was factored)."""

@@ -24,7 +24,7 @@ from torch import Tensor
 from torch_geometric.utils import coalesce
 
 from .errors import InvalidParameterError
-from .graph import NORMALIZATIONS, l2_normalize
+from .graph import NORMALIZATIONS, PoolAdjacency, l2_normalize
 
 #: Similarities held at once while searching: a block of rows x N.
 _BLOCK_ELEMENTS = 1 << 24
@@ -98,7 +98,7 @@ class _SparseMatmul(torch.autograd.Function):
         return None, None, ctx.matrix_t @ grad
 
 
-class KNNAdjacency:
+class KNNAdjacency(PoolAdjacency):
     r"""The normalised symmetric kNN cosine adjacency of a pool, as an operator.
 
     ``adj @ y`` computes :math:`A\mathbf{y}` (autograd through ``y``);
@@ -141,21 +141,11 @@ class KNNAdjacency:
             self._matrix_t = entries.t().coalesce().to_sparse_csr()
 
     @property
-    def device(self) -> torch.device:
-        return self.vectors.device
-
-    @property
     def num_edges(self) -> int:
         return self.edge_weight.numel()
 
-    def __matmul__(self, y: Tensor) -> Tensor:
-        if y.size(0) != self.num_nodes:
-            raise InvalidParameterError("y", f"a tensor with {self.num_nodes} rows",
-                                        f"shape {tuple(y.shape)}", "KNNAdjacency.__matmul__")
-        column = y.dim() == 1
-        y2 = y.unsqueeze(1) if column else y
-        out = _SparseMatmul.apply(self._matrix, self._matrix_t, y2) + y2
-        return out.squeeze(1) if column else out
+    def _product(self, y: Tensor) -> Tensor:
+        return _SparseMatmul.apply(self._matrix, self._matrix_t, y) + y
 
     def to_dense(self) -> Tensor:
         r"""The :math:`N \times N` matrix :math:`A` (for inspection of small pools)."""
