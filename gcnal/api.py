@@ -16,8 +16,9 @@ from .options import supported_kwargs, user_options
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
 from .samplers import score_sampler, train_sampler
 from .selection import Selection
-from .validation import (as_feature_tensor, as_mask_tensor, as_probs_tensor, check_budget,
-                         check_positive_int, check_real, resolve_device)
+from .signals import check_signals
+from .validation import (as_feature_tensor, as_mask_tensor, check_budget, check_positive_int,
+                         check_real, resolve_device)
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,8 @@ def _as_output(indices: Tensor, like_numpy: bool, device: torch.device):
 
 
 def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", *,
-           probs=None, sampler: Union[str, Callable, torch.nn.Module, None] = None,
+           probs=None, mc_probs=None, predicted_loss=None, labelled_scores=None,
+           sampler: Union[str, Callable, torch.nn.Module, None] = None,
            selector: Union[str, Callable, None] = None,
            sampler_options: Optional[Dict[str, Any]] = None,
            selector_options: Optional[Dict[str, Any]] = None,
@@ -105,9 +107,13 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
             :math:`[1, N_{unlabelled}]`.
         method (str): A preset from :func:`gcnal.available_methods`.
             (default: :obj:`"uncertain_gcn"`)
-        probs (array, optional): :math:`(N, C)` learner probabilities; required
-            by ``entropy``, ``margin`` and ``least_confidence``, refused by
-            the others.
+        probs, mc_probs, predicted_loss, labelled_scores (array, optional):
+            Learner signals (:mod:`gcnal.signals`): :math:`(N, C)` softmax
+            probabilities (``entropy``, ``margin``, ``least_confidence``),
+            :math:`(N, T, C)` MC-dropout samples, :math:`(N,)` predicted
+            losses, :math:`(N,)` :math:`P(\text{labelled})` of a joint
+            head. Each is required by the presets that read it and refused
+            by the others.
         sampler, selector: Replace the preset's sampler (a name, a factory,
             or an ``nn.Module``) or selector (a name or a function).
         seed (int or torch.Generator, optional): Source of all randomness
@@ -160,11 +166,10 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     hidden = check_positive_int(hidden, "hidden")
     k = check_positive_int(k, "k")
     epochs = check_positive_int(epochs, "epochs")
-    if preset.needs_probs:
-        p = as_probs_tensor(probs, x.size(0))
-    elif probs is not None:
-        raise InvalidParameterError("probs", f"None for method '{preset.name}' (it does not "
-                                    "use the learner's probabilities)", "an array")
+    signal = check_signals(preset.signal, {"probs": probs, "mc_probs": mc_probs,
+                                           "predicted_loss": predicted_loss,
+                                           "labelled_scores": labelled_scores},
+                           x.size(0), preset.name)
     sampler_factory = _resolve(sampler if sampler is not None else preset.sampler, SAMPLERS,
                                "sampler")
     select_fn = _resolve(selector if selector is not None else preset.selector, SELECTORS,
@@ -186,8 +191,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     info = {"method": preset.name, "num_nodes": nodes.numel(), "device": str(device)}
 
     scores, embeddings, losses = None, x_nodes, []
-    if preset.needs_probs:
-        scores = p.to(device)[nodes]
+    if signal is not None:
+        scores = signal.to(device)[nodes]
     if sampler_factory is not None:
         start = time.perf_counter()
         adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k)

@@ -11,6 +11,14 @@ from .errors import InvalidParameterError, MissingDependencyError
 from .io import load_array, mask_from_array, save_array_atomic
 from .registry import METHODS, available_methods
 
+#: The learner signals (see gcnal.signals) as command-line files.
+SIGNAL_HELP = {
+    "probs": "learner class probabilities, N x C (entropy, margin, least_confidence)",
+    "mc_probs": "MC-dropout class probabilities, N x T x C (bald)",
+    "predicted_loss": "a loss-prediction head's output, N (learning_loss, ta_vaal)",
+    "labelled_scores": "a labelled-vs-unlabelled head's P(labelled), N (jls, tjls)",
+}
+
 SELECT_EPILOG = """\
 examples:
   gcnal select --features feats.npy --labelled mask.npy --budget 100 --out picks.npy
@@ -38,9 +46,8 @@ def _add_select(subparsers) -> None:
     p.add_argument("--budget", required=True, type=int, help="how many items to pick")
     p.add_argument("--method", default="uncertain_gcn",
                    help="selection method (default: uncertain_gcn); see 'gcnal methods'")
-    p.add_argument("--probs", metavar="FILE",
-                   help="learner class probabilities, N x C (for entropy, margin, "
-                        "least_confidence)")
+    for signal, help_text in SIGNAL_HELP.items():
+        p.add_argument("--" + signal.replace("_", "-"), metavar="FILE", help=help_text)
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--subset", type=int, default=None,
                    help="score only this many random unlabelled items (the paper: 10000)")
@@ -77,8 +84,9 @@ def _run_select(args) -> int:
         raise InvalidParameterError("features", "an N x d array", f"shape {features.shape}",
                                     "gcnal select")
     mask = mask_from_array(load_array(args.labelled, "labelled"), features.shape[0])
-    probs = load_array(args.probs, "probs") if args.probs else None
-    picks = select(features, mask, args.budget, method=args.method, probs=probs, seed=args.seed,
+    signals = {name: load_array(getattr(args, name), name)
+               for name in SIGNAL_HELP if getattr(args, name) is not None}
+    picks = select(features, mask, args.budget, method=args.method, **signals, seed=args.seed,
                    subset=args.subset, epochs=args.epochs, normalization=args.normalization,
                    device=args.device, progress=args.progress)
     save_array_atomic(picks, args.out)
@@ -90,7 +98,7 @@ def _run_select(args) -> int:
 def _run_methods(_args) -> int:
     for name in available_methods():
         method = METHODS.resolve(name)
-        needs = " (needs --probs)" if method.needs_probs else ""
+        needs = f" (needs --{method.signal.replace('_', '-')})" if method.signal else ""
         print(f"{name:18s} {method.description}{needs}")
     return 0
 

@@ -27,11 +27,11 @@ register_method("uncertain_gcn", sampler="gcn", selector="closest_to_margin",
 register_method("core_gcn", sampler="gcn", selector="k_center",
                 description="k-center greedy on the GCN's first-layer embeddings "
                             "(Caramalau et al., CVPR 2021)")
-register_method("entropy", selector="entropy", needs_probs=True,
+register_method("entropy", selector="entropy", signal="probs",
                 description="highest entropy of the learner's probs")
-register_method("margin", selector="margin", needs_probs=True,
+register_method("margin", selector="margin", signal="probs",
                 description="smallest top-1 minus top-2 gap of the learner's probs")
-register_method("least_confidence", selector="least_confidence", needs_probs=True,
+register_method("least_confidence", selector="least_confidence", signal="probs",
                 description="smallest top-1 probability of the learner's probs")
 register_method("uncertain_gat", sampler="gat", selector="closest_to_margin",
                 description="GAT sampler (attention over the pool graph's edges) scores "
