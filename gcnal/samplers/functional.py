@@ -1,10 +1,11 @@
 """Functional pieces shared by the samplers."""
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..validation import check_positive_int, check_real
 
@@ -43,3 +44,20 @@ def check_hyper_parameters(owner: str, dropout: float, **positive_ints: int) -> 
     for name, value in positive_ints.items():
         check_positive_int(value, name, owner)
     check_real(dropout, "dropout", 0.0, 1.0, owner, high_open=True)
+
+
+def reset_linear_and_layer_norm(module: nn.Module,
+                                generator: Optional[torch.Generator] = None) -> None:
+    r"""Re-initialise every :class:`~torch.nn.Linear` inside ``module`` (in
+    registration order) uniform in :math:`\pm 1/\sqrt{F_{in}}` (PyTorch's
+    default bound) from ``generator``, and every
+    :class:`~torch.nn.LayerNorm` to the identity."""
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.Linear):
+                bound = 1.0 / math.sqrt(m.in_features)
+                m.weight.uniform_(-bound, bound, generator=generator)
+                if m.bias is not None:
+                    m.bias.uniform_(-bound, bound, generator=generator)
+            elif isinstance(m, nn.LayerNorm):
+                m.reset_parameters()
