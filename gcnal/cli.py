@@ -14,7 +14,7 @@ from .registry import METHODS, available_methods
 #: The learner signals (see gcnal.signals) as command-line files.
 SIGNAL_HELP = {
     "probs": "learner class probabilities, N x C (entropy, margin, least_confidence)",
-    "mc_probs": "MC-dropout class probabilities, N x T x C (bald)",
+    "mc_probs": "MC-dropout class probabilities, N x T x C (bald, mc_entropy)",
     "predicted_loss": "a loss-prediction head's output, N (learning_loss, ta_vaal)",
     "labelled_scores": "a labelled-vs-unlabelled head's P(labelled), N (jls, tjls)",
 }

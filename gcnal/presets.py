@@ -1,8 +1,9 @@
 """The built-in samplers, selectors and presets."""
 from .registry import register_method, register_sampler, register_selector
 from .samplers import BatchTransformerSampler, GATSampler, GCNSampler
-from .selectors import (closest_to_margin, entropy, featprop, k_center_greedy, least_confidence,
-                        margin, probcover, random_sampling, typiclust)
+from .selectors import (bald, closest_to_margin, entropy, featprop, k_center_greedy,
+                        learning_loss, least_confidence, margin, mc_entropy, probcover,
+                        random_sampling, typiclust)
 
 register_sampler("gcn", GCNSampler)
 register_sampler("gat", GATSampler)
@@ -17,6 +18,9 @@ register_selector("least_confidence", least_confidence)
 register_selector("featprop", featprop)
 register_selector("probcover", probcover)
 register_selector("typiclust", typiclust)
+register_selector("learning_loss", learning_loss)
+register_selector("bald", bald)
+register_selector("mc_entropy", mc_entropy)
 
 register_method("random", selector="random",
                 description="uniform sampling without replacement")
@@ -53,3 +57,20 @@ register_method("probcover", selector="probcover",
 register_method("typiclust", selector="typiclust",
                 description="most typical item of the largest uncovered k-means clusters "
                             "(Hacohen et al., ICML 2022)")
+register_method("learning_loss", selector="learning_loss", signal="predicted_loss",
+                description="highest predicted loss of the learner's loss prediction module "
+                            "(Yoo & Kweon, CVPR 2019)")
+register_method("bald", selector="bald", signal="mc_probs",
+                description="highest mutual information between label and weights over "
+                            "MC-dropout samples (Houlsby et al., 2011; Gal et al., ICML 2017)")
+register_method("mc_entropy", selector="mc_entropy", signal="mc_probs",
+                description="highest entropy of the mean MC-dropout prediction "
+                            "(Gal et al., ICML 2017)")
+register_method("jls", selector="closest_to_margin", signal="labelled_scores",
+                description="joint learner + discriminator head without a bottleneck; its "
+                            "P(labelled) closest to s_margin (JLS, Caramalau et al., 2021); "
+                            "selects like tjls")
+register_method("tjls", selector="closest_to_margin", signal="labelled_scores",
+                description="joint head with a batch-transformer bottleneck; its P(labelled) "
+                            "closest to s_margin (TJLS, Caramalau et al., 2021); selects like "
+                            "jls, the two differ in the learner's head")
