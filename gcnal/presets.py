@@ -2,7 +2,7 @@
 from .registry import register_method, register_sampler, register_selector
 from .samplers import BatchTransformerSampler, GATSampler, GCNSampler
 from .selectors import (closest_to_margin, entropy, featprop, k_center_greedy, least_confidence,
-                        margin, probcover, random_sampling, typiclust)
+                        margin, probcover, random_sampling, typiclust, vaal)
 
 register_sampler("gcn", GCNSampler)
 register_sampler("gat", GATSampler)
@@ -17,6 +17,7 @@ register_selector("least_confidence", least_confidence)
 register_selector("featprop", featprop)
 register_selector("probcover", probcover)
 register_selector("typiclust", typiclust)
+register_selector("vaal", vaal)
 
 register_method("random", selector="random",
                 description="uniform sampling without replacement")
@@ -53,3 +54,10 @@ register_method("probcover", selector="probcover",
 register_method("typiclust", selector="typiclust",
                 description="most typical item of the largest uncovered k-means clusters "
                             "(Hacohen et al., ICML 2022)")
+register_method("vaal", selector="vaal",
+                description="least P(labelled) of a discriminator trained against an MLP VAE "
+                            "on the features (Sinha et al., ICCV 2019; feature-vector "
+                            "adaptation)")
+register_method("ta_vaal", selector="vaal", signal="predicted_loss",
+                description="VAAL conditioned on the learner's normalised predicted loss "
+                            "(Kim et al., CVPR 2021; feature-vector adaptation)")

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .functional import check_hyper_parameters, dropout
+from .functional import check_hyper_parameters, dropout, reset_uniform_
 
 
 def random_batches(num_items: int, batch_size: int, generator: Optional[torch.Generator],
@@ -159,14 +159,7 @@ class BatchTransformerSampler(nn.Module):
         r"""Linear layers uniform in :math:`\pm 1/\sqrt{F_{in}}` (PyTorch's
         default bound), LayerNorms to the identity, all drawn from
         ``generator``, which also seeds the inference splits."""
-        with torch.no_grad():
-            for module in self.modules():
-                if isinstance(module, nn.Linear):
-                    bound = 1.0 / math.sqrt(module.in_features)
-                    module.weight.uniform_(-bound, bound, generator=generator)
-                    module.bias.uniform_(-bound, bound, generator=generator)
-                elif isinstance(module, nn.LayerNorm):
-                    module.reset_parameters()
+        reset_uniform_(self, generator)
         self.inference_seed = int(torch.randint(2**62, (1,), generator=generator))
         self._own_generator = None
 
