@@ -18,6 +18,15 @@ from ..errors import InvalidParameterError
 from ..samplers.functional import reset_uniform_
 
 
+def mlp(in_channels: int, hidden_channels: int, out_channels: int) -> nn.Sequential:
+    r"""The three-layer perceptron of VAAL's networks,
+    :math:`\text{in} \to \text{hidden} \to \text{hidden} \to \text{out}`,
+    ReLU between layers."""
+    return nn.Sequential(nn.Linear(in_channels, hidden_channels), nn.ReLU(),
+                         nn.Linear(hidden_channels, hidden_channels), nn.ReLU(),
+                         nn.Linear(hidden_channels, out_channels))
+
+
 class MLPEncoder(nn.Module):
     r"""gcnal's VAE encoder for feature vectors (the papers encode images,
     see :class:`ConvEncoder`): two ReLU layers, then the Gaussian posterior's
@@ -43,9 +52,7 @@ class MLPEncoder(nn.Module):
         self.in_channels = in_channels
         self.z_dim = z_dim
         self.hidden_channels = hidden_channels
-        self.net = nn.Sequential(nn.Linear(in_channels, hidden_channels), nn.ReLU(),
-                                 nn.Linear(hidden_channels, hidden_channels), nn.ReLU(),
-                                 nn.Linear(hidden_channels, 2 * z_dim))
+        self.net = mlp(in_channels, hidden_channels, 2 * z_dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)
@@ -72,9 +79,7 @@ class MLPDecoder(nn.Module):
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.hidden_channels = hidden_channels
-        self.net = nn.Sequential(nn.Linear(in_channels, hidden_channels), nn.ReLU(),
-                                 nn.Linear(hidden_channels, hidden_channels), nn.ReLU(),
-                                 nn.Linear(hidden_channels, out_channels))
+        self.net = mlp(in_channels, hidden_channels, out_channels)
 
     def forward(self, z: Tensor) -> Tensor:
         return self.net(z)
@@ -210,9 +215,7 @@ class Discriminator(nn.Module):
         super().__init__()
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
-        self.net = nn.Sequential(nn.Linear(in_channels, hidden_channels), nn.ReLU(),
-                                 nn.Linear(hidden_channels, hidden_channels), nn.ReLU(),
-                                 nn.Linear(hidden_channels, 1))
+        self.net = mlp(in_channels, hidden_channels, 1)
 
     def forward(self, u: Tensor) -> Tensor:
         return self.net(u).squeeze(-1)
