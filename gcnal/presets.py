@@ -3,7 +3,7 @@ from .registry import register_method, register_sampler, register_selector
 from .samplers import BatchTransformerSampler, GATSampler, GCNSampler
 from .selectors import (bald, closest_to_margin, entropy, featprop, k_center_greedy,
                         learning_loss, least_confidence, margin, mc_entropy, probcover,
-                        random_sampling, typiclust)
+                        random_sampling, typiclust, vaal)
 
 register_sampler("gcn", GCNSampler)
 register_sampler("gat", GATSampler)
@@ -21,6 +21,7 @@ register_selector("typiclust", typiclust)
 register_selector("learning_loss", learning_loss)
 register_selector("bald", bald)
 register_selector("mc_entropy", mc_entropy)
+register_selector("vaal", vaal)
 
 register_method("random", selector="random",
                 description="uniform sampling without replacement")
@@ -74,3 +75,10 @@ register_method("tjls", selector="closest_to_margin", signal="labelled_scores",
                 description="joint head with a batch-transformer bottleneck; its P(labelled) "
                             "closest to s_margin (TJLS, Caramalau et al., 2021); selects like "
                             "jls, the two differ in the learner's head")
+register_method("vaal", selector="vaal",
+                description="least P(labelled) of a discriminator trained against an MLP VAE "
+                            "on the features (Sinha et al., ICCV 2019; feature-vector "
+                            "adaptation)")
+register_method("ta_vaal", selector="vaal", signal="predicted_loss",
+                description="VAAL conditioned on the learner's normalised predicted loss "
+                            "(Kim et al., CVPR 2021; feature-vector adaptation)")

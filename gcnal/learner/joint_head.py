@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import InvalidParameterError
-from ..samplers.functional import reset_linear_and_layer_norm
+from ..samplers.functional import reset_uniform_
 from ..validation import check_positive_int, check_real
 from .functional import global_average_pool
 
@@ -90,8 +90,8 @@ class JointHead(nn.Module):
     def reset_parameters(self, generator: Optional[torch.Generator] = None) -> None:
         if self.bottleneck is not None and hasattr(self.bottleneck, "reset_parameters"):
             self.bottleneck.reset_parameters(generator)
-        reset_linear_and_layer_norm(self.classifier, generator)
-        reset_linear_and_layer_norm(self.discriminator, generator)
+        reset_uniform_(self.classifier, generator)
+        reset_uniform_(self.discriminator, generator)
 
     def forward(self, features: Tensor) -> Tuple[Tensor, Tensor]:
         if not isinstance(features, Tensor) or features.dim() < 2 \

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import InvalidParameterError
-from ..samplers.functional import reset_linear_and_layer_norm
+from ..samplers.functional import reset_uniform_
 from ..validation import check_positive_int, check_real
 from .functional import global_average_pool, mirror_pairs
 
@@ -77,7 +77,7 @@ class LossPredictionModule(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self, generator: Optional[torch.Generator] = None) -> None:
-        reset_linear_and_layer_norm(self, generator)
+        reset_uniform_(self, generator)
 
     def forward(self, features: Union[Tensor, Sequence[Tensor]], detach: bool = False) -> Tensor:
         r"""Predicted losses of a batch.

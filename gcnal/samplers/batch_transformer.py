@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .functional import check_hyper_parameters, dropout, reset_linear_and_layer_norm
+from .functional import check_hyper_parameters, dropout, reset_uniform_
 
 
 def random_batches(num_items: int, batch_size: int, generator: Optional[torch.Generator],
@@ -164,7 +164,7 @@ class BatchTransformer(nn.Module):
         return self.hidden_channels
 
     def reset_parameters(self, generator: Optional[torch.Generator] = None) -> None:
-        reset_linear_and_layer_norm(self, generator)
+        reset_uniform_(self, generator)
 
     def forward(self, x: Tensor, key_mask: Optional[Tensor] = None,
                 generator: Optional[torch.Generator] = None) -> Tensor:
@@ -257,7 +257,7 @@ class BatchTransformerSampler(nn.Module):
         r"""Linear layers uniform in :math:`\pm 1/\sqrt{F_{in}}` (PyTorch's
         default bound), LayerNorms to the identity, all drawn from
         ``generator``, which also seeds the inference splits."""
-        reset_linear_and_layer_norm(self, generator)
+        reset_uniform_(self, generator)
         self.inference_seed = int(torch.randint(2**62, (1,), generator=generator))
         self._own_generator = None
 

@@ -38,26 +38,29 @@ def dropout(x: Tensor, p: float, training: bool,
     return x * keep / (1.0 - p)
 
 
+@torch.no_grad()
+def reset_uniform_(module: nn.Module, generator: Optional[torch.Generator] = None) -> None:
+    r"""Re-initialise every linear and convolution layer of ``module`` from
+    ``generator`` (not the global RNG): weights and biases uniform in
+    :math:`\pm 1/\sqrt{F_{in}}`, PyTorch's default bound, with
+    :math:`F_{in}` the size of one output unit's weight slice
+    (``weight[0].numel()``: in features, or in channels times the kernel
+    area). Layer and batch norms go back to the identity (batch norms
+    also to running mean 0, variance 1)."""
+    with torch.no_grad():
+        for layer in module.modules():
+            if isinstance(layer, (nn.Linear, nn.modules.conv._ConvNd)):
+                bound = 1.0 / math.sqrt(layer.weight[0].numel())
+                layer.weight.uniform_(-bound, bound, generator=generator)
+                if layer.bias is not None:
+                    layer.bias.uniform_(-bound, bound, generator=generator)
+            elif isinstance(layer, (nn.LayerNorm, nn.modules.batchnorm._NormBase)):
+                layer.reset_parameters()
+
+
 def check_hyper_parameters(owner: str, dropout: float, **positive_ints: int) -> None:
     """Raise :class:`~gcnal.errors.InvalidParameterError` naming ``owner``
     unless every keyword is a positive int and ``dropout`` is in ``[0, 1)``."""
     for name, value in positive_ints.items():
         check_positive_int(value, name, owner)
     check_real(dropout, "dropout", 0.0, 1.0, owner, high_open=True)
-
-
-def reset_linear_and_layer_norm(module: nn.Module,
-                                generator: Optional[torch.Generator] = None) -> None:
-    r"""Re-initialise every :class:`~torch.nn.Linear` inside ``module`` (in
-    registration order) uniform in :math:`\pm 1/\sqrt{F_{in}}` (PyTorch's
-    default bound) from ``generator``, and every
-    :class:`~torch.nn.LayerNorm` to the identity."""
-    with torch.no_grad():
-        for m in module.modules():
-            if isinstance(m, nn.Linear):
-                bound = 1.0 / math.sqrt(m.in_features)
-                m.weight.uniform_(-bound, bound, generator=generator)
-                if m.bias is not None:
-                    m.bias.uniform_(-bound, bound, generator=generator)
-            elif isinstance(m, nn.LayerNorm):
-                m.reset_parameters()

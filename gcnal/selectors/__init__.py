@@ -12,6 +12,7 @@ from .random_sampling import random_sampling
 from .ranking import rank_unlabelled
 from .typiclust import typicality, typiclust
 from .uncertainty import closest_to_margin
+from .vaal import vaal
 
 __all__ = [
     "bald",
@@ -41,4 +42,5 @@ __all__ = [
     "rank_unlabelled",
     "typicality",
     "typiclust",
+    "vaal",
 ]
