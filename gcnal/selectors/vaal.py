@@ -2,13 +2,13 @@ r"""VAAL and TA-VAAL as a selector on feature vectors."""
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError
-from ..vaal import labelled_probability, normalize_ranking, train_vaal
+from ..vaal import ConvDecoder, ConvEncoder, labelled_probability, normalize_ranking, train_vaal
 from .random_sampling import random_sampling
 from .ranking import rank_unlabelled
 
@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 def vaal(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, budget: int, *,
          generator: Optional[torch.Generator] = None, epochs: int = 5, batch_size: int = 128,
          z_dim: int = 32, hidden_channels: int = 256, lr: float = 5e-4, beta: float = 1.0,
-         adversary_weight: float = 1.0, vae_steps: int = 2) -> Tensor:
+         adversary_weight: float = 1.0, vae_steps: int = 2,
+         image_shape: Optional[Sequence[int]] = None) -> Tensor:
     r"""VAAL (Sinha et al., ICCV 2019, https://arxiv.org/abs/1904.00370) and,
     given a predicted loss, TA-VAAL (Kim et al., CVPR 2021,
     https://arxiv.org/abs/2002.04709), on feature vectors: gcnal's
@@ -64,6 +65,11 @@ def vaal(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, bu
         adversary_weight (float): Adversarial weight :math:`\lambda`.
             (default: :obj:`1.0`)
         vae_steps (int): VAE steps per discriminator step. (default: :obj:`2`)
+        image_shape (tuple, optional): :math:`(C, H, W)` when each row of
+            ``embeddings`` is a flattened image: the rows are viewed as
+            images and the papers' convolutional VAE
+            (:class:`~gcnal.vaal.ConvEncoder` / :class:`~gcnal.vaal.ConvDecoder`)
+            replaces the MLP pair. (default: :obj:`None`, feature vectors)
 
     Returns:
         :math:`(\text{budget},)` int64 indices, unique, all unlabelled, in
@@ -78,9 +84,26 @@ def vaal(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, bu
                     "picking uniformly at random")
         return random_sampling(None, embeddings, labelled_mask, budget, generator=generator)
     ranking = None if scores is None else normalize_ranking(scores)
-    trained = train_vaal(embeddings, labelled_mask, ranking=ranking, z_dim=z_dim,
+    items, networks = embeddings, {}
+    if image_shape is not None:
+        items = _as_images(embeddings, image_shape)
+        extra = 0 if ranking is None else 1
+        networks = {"encoder": ConvEncoder(items.shape[1:], z_dim),
+                    "decoder": ConvDecoder(z_dim + extra, items.shape[1:])}
+    trained = train_vaal(items, labelled_mask, ranking=ranking, **networks, z_dim=z_dim,
                          hidden_channels=hidden_channels, epochs=epochs, batch_size=batch_size,
                          lr=lr, beta=beta, adversary_weight=adversary_weight,
                          vae_steps=vae_steps, generator=generator)
-    return rank_unlabelled(labelled_probability(trained.model, embeddings, ranking),
+    return rank_unlabelled(labelled_probability(trained.model, items, ranking),
                            labelled_mask, budget)
+
+
+def _as_images(embeddings: Tensor, image_shape: Sequence[int]) -> Tensor:
+    """The rows of ``embeddings`` viewed as :math:`(N, C, H, W)` images."""
+    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else ()
+    if len(shape) != 3 or not all(isinstance(v, int) and v > 0 for v in shape) or \
+            shape[0] * shape[1] * shape[2] != embeddings.size(1):
+        raise InvalidParameterError("image_shape", f"None or (C, H, W) positive ints with "
+                                    f"C * H * W = {embeddings.size(1)} (the feature size)",
+                                    repr(image_shape), "vaal")
+    return embeddings.reshape(embeddings.size(0), *shape)

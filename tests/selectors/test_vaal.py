@@ -89,3 +89,23 @@ def test_no_labelled_item_picks_at_random_with_a_warning(gen, caplog):
         picks = vaal(None, x, none, 6, generator=gen(0))
     assert picks.unique().numel() == 6 and "no labelled item" in caplog.text
     assert torch.equal(picks, vaal(None, x, none, 6, generator=gen(0)))
+
+
+def test_image_shape_trains_the_convolutional_vae_on_flattened_images(gen):
+    g = gen(0)
+    images = torch.rand(120, 1, 8, 8, generator=g)
+    images[60:] += 1.0                                   # a brighter second group
+    mask = torch.zeros(120, dtype=torch.bool)
+    mask[:30] = True                                     # labels from the first group only
+    picks = vaal(None, images.flatten(1), mask, 10, generator=gen(1), epochs=5,
+                 image_shape=(1, 8, 8))
+    assert picks.unique().numel() == 10 and not mask[picks].any()
+    assert float((picks >= 60).float().mean()) >= 0.7
+
+
+@pytest.mark.parametrize("shape", [(1, 8), (2, 8, 8), (1, 8, 8.0)])
+def test_image_shape_must_match_the_feature_size(gen, shape):
+    mask = torch.zeros(20, dtype=torch.bool)
+    mask[:5] = True
+    with pytest.raises(InvalidParameterError, match="image_shape"):
+        vaal(None, torch.rand(20, 64), mask, 3, generator=gen(0), image_shape=shape)
