@@ -15,6 +15,7 @@ from .graph import NORMALIZATIONS
 from .options import supported_kwargs, user_options
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
 from .samplers import score_sampler, train_sampler
+from .samplers.training import resolve_batch_size
 from .selection import Selection
 from .signals import check_signals
 from .validation import (as_feature_tensor, as_mask_tensor, check_budget, check_positive_int,
@@ -89,7 +90,7 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
            normalization: str = "row",
            hidden: int = 128, dropout: float = 0.3, epochs: int = 200, lr: float = 1e-3,
            weight_decay: float = 5e-4, lambda_unlabelled: float = 1.2, s_margin: float = 0.1,
-           device=None, progress: bool = False, return_info: bool = False):
+           batch_size: Union[int, str, None] = "auto", device=None, progress: bool = False, return_info: bool = False):
     r"""Pick ``budget`` unlabelled pool items to annotate next.
 
     The pool becomes a graph (:class:`~gcnal.graph.CosineAdjacency`), a GNN
@@ -134,6 +135,12 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
             sampler and its training (paper defaults 128, 0.3, 200, 1e-3,
             5e-4, 1.2).
         s_margin (float): UncertainGCN's target score. (default: :obj:`0.1`)
+        batch_size (int, str or None): Nodes per mini-batch of the sampler's
+            training (exact mini-batches of the GCN on a kNN graph, see
+            :meth:`~gcnal.samplers.GCNSampler.forward_rows`); ``None`` for full
+            batch; ``"auto"`` for full batch up to 262,144 nodes and batches of
+            65,536 beyond when the sampler and graph support it.
+            ``Selection.info["training"]`` says which. (default: :obj:`"auto"`)
         device (torch.device or str, optional): Where to compute.
             (default: the features' device)
         progress (bool): Show a progress bar while training. (default: :obj:`False`)
@@ -166,6 +173,11 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     hidden = check_positive_int(hidden, "hidden")
     k = check_positive_int(k, "k")
     epochs = check_positive_int(epochs, "epochs")
+    if isinstance(batch_size, str) and batch_size != "auto":
+        raise InvalidParameterError("batch_size", "'auto', None or a positive int",
+                                    repr(batch_size))
+    if batch_size != "auto":
+        batch_size = check_positive_int(batch_size, "batch_size", allow_none=True)
     signal = check_signals(preset.signal, {"probs": probs, "mc_probs": mc_probs,
                                            "predicted_loss": predicted_loss,
                                            "labelled_scores": labelled_scores},
@@ -201,10 +213,11 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
             start = time.perf_counter()
             model = _build_sampler(sampler_factory, x.size(1), hidden, dropout,
                                    extra_sampler).to(device)
+            train_batch, info["training"] = resolve_batch_size(batch_size, model, adj)
             losses = train_sampler(model, adj.vectors, adj, labelled_nodes, epochs=epochs,
                                    lr=lr, weight_decay=weight_decay,
                                    lambda_unlabelled=lambda_unlabelled, generator=generator,
-                                   progress=progress)
+                                   batch_size=train_batch, progress=progress)
             scores, embeddings = score_sampler(model, adj.vectors, adj)
             timings["train"] = _elapsed(start, device)
         else:

@@ -98,6 +98,24 @@ class _SparseMatmul(torch.autograd.Function):
         return None, None, ctx.matrix_t @ grad
 
 
+class RowBlock:
+    r"""The rows :math:`B` of a sparse pool adjacency restricted to the
+    columns they touch, :math:`A_{B, \mathcal{N}(B)}` with
+    :math:`\mathcal{N}(B) = B \cup \{j : A_{ij} \ne 0, i \in B\}`, as an
+    operator: ``block @ y`` for ``y`` of shape :math:`(|\mathcal{N}(B)|, c)`
+    (rows in the order of :attr:`KNNAdjacency.rows`'s ``columns``) is
+    :math:`A_{B,\mathcal{N}(B)}\,\mathbf{y}`, differentiable in ``y``.
+    Self-loops are explicit entries of weight 1.
+    """
+
+    def __init__(self, row: Tensor, col: Tensor, weight: Tensor, num_rows: int):
+        self.row, self.col, self.weight, self.num_rows = row, col, weight, num_rows
+
+    def __matmul__(self, y: Tensor) -> Tensor:
+        out = y.new_zeros(self.num_rows, y.size(1))
+        return out.index_add(0, self.row, self.weight[:, None] * y[self.col])
+
+
 class KNNAdjacency(PoolAdjacency):
     r"""The normalised symmetric kNN cosine adjacency of a pool, as an operator.
 
@@ -143,6 +161,28 @@ class KNNAdjacency(PoolAdjacency):
     @property
     def num_edges(self) -> int:
         return self.edge_weight.numel()
+
+    def rows(self, index: Tensor) -> Tuple[Tensor, RowBlock]:
+        r"""The rows ``index`` of :math:`A` for mini-batch message passing:
+        ``(columns, block)`` with ``columns`` the sorted pool indices
+        :math:`\mathcal{N}(B)` those rows touch (the rows themselves
+        included, for the self-loops) and ``block`` the :class:`RowBlock`
+        :math:`A_{B, \mathcal{N}(B)}`, read from the CSR rows in
+        :math:`O(|B| k)`. For ``index`` = all rows, ``columns`` is every item
+        in order and ``block @ y`` equals ``adj @ y``.
+        """
+        crow, col = self._matrix.crow_indices(), self._matrix.col_indices()
+        start = crow[index]
+        counts = crow[index + 1] - start
+        batch = torch.arange(index.numel(), device=index.device)
+        row = batch.repeat_interleave(counts)
+        offsets = torch.cumsum(counts, 0) - counts
+        position = (start - offsets).repeat_interleave(counts) + \
+            torch.arange(row.numel(), device=index.device)
+        columns, local = torch.unique(torch.cat([col[position], index]), return_inverse=True)
+        weight = torch.cat([self._matrix.values()[position],
+                            torch.ones(index.numel(), device=index.device)])
+        return columns, RowBlock(torch.cat([row, batch]), local, weight, index.numel())
 
     def _product(self, y: Tensor) -> Tensor:
         return _SparseMatmul.apply(self._matrix, self._matrix_t, y) + y

@@ -7,6 +7,8 @@ from typing import Any, Optional
 import torch
 from torch import Tensor, nn
 
+from ..errors import InvalidParameterError
+
 
 class PoolConv(nn.Module):
     r"""The graph convolution of Kipf & Welling (https://arxiv.org/abs/1609.02907)
@@ -67,6 +69,18 @@ class PoolConv(nn.Module):
             out = (adj @ x) @ self.weight
         else:
             out = adj @ (x @ self.weight)
+        return out if self.bias is None else out + self.bias
+
+    def propagated_rows(self, x: Tensor, adj: Any, rows: Tensor) -> Tensor:
+        r"""Rows ``rows`` of the output, :math:`(A\mathbf{X})_{\text{rows}}
+        \mathbf{\Theta} + \mathbf{b}`, from the cache (filled on first use):
+        :math:`O(|\text{rows}|\, F_{in} F_{out})`. Requires ``cached=True``."""
+        if not self.cached:
+            raise InvalidParameterError("cached", "True for row-wise (mini-batch) outputs",
+                                        self.cached, self.__class__.__name__)
+        if self._cached_ax is None:
+            self._cached_ax = (adj @ x).detach()
+        out = self._cached_ax[rows] @ self.weight
         return out if self.bias is None else out + self.bias
 
     def __repr__(self) -> str:
