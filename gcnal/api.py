@@ -12,6 +12,7 @@ from torch import Tensor
 from .errors import InvalidParameterError
 from .adjacency import GRAPHS, build_adjacency
 from .graph import NORMALIZATIONS
+from .knn import KNN_BACKENDS
 from .options import supported_kwargs, user_options
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
 from .samplers import score_sampler, train_sampler
@@ -87,7 +88,7 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
            selector_options: Optional[Dict[str, Any]] = None,
            cold_start: Union[str, Callable] = "k_center", seed=None,
            subset: Optional[int] = None, graph: str = "auto", k: int = 15,
-           normalization: str = "row",
+           knn_backend: str = "torch", normalization: str = "row",
            hidden: int = 128, dropout: float = 0.3, epochs: int = 200, lr: float = 1e-3,
            weight_decay: float = 5e-4, lambda_unlabelled: float = 1.2, s_margin: float = 0.1,
            batch_size: Union[int, str, None] = "auto", device=None, progress: bool = False, return_info: bool = False):
@@ -129,6 +130,10 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
             ``"auto"`` (dense while exact-and-linear or under 1 GiB, else
             kNN; see :mod:`gcnal.adjacency`). (default: :obj:`"auto"`)
         k (int): Neighbours per item of the kNN graph. (default: :obj:`15`)
+        knn_backend (str): How the kNN graph is searched: ``"torch"`` (exact,
+            blocked matmul), ``"faiss"`` (exact, ``pip install 'gcnal[faiss]'``)
+            or ``"faiss-approx"`` (inverted lists, for very large pools; see
+            :func:`~gcnal.knn.knn_search`). (default: :obj:`"torch"`)
         normalization (str): ``"row"`` (:math:`D^{-1}(S-I)+I`) or ``"column"``
             (the original code's). (default: :obj:`"row"`)
         hidden, dropout, epochs, lr, weight_decay, lambda_unlabelled: The
@@ -162,6 +167,9 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     subset = check_positive_int(subset, "subset", allow_none=True)
     if graph not in GRAPHS:
         raise InvalidParameterError("graph", f"one of {list(GRAPHS)}", repr(graph))
+    if knn_backend not in KNN_BACKENDS:
+        raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",
+                                    repr(knn_backend))
     if normalization not in NORMALIZATIONS:
         raise InvalidParameterError("normalization", f"one of {list(NORMALIZATIONS)}",
                                     repr(normalization))
@@ -207,7 +215,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
         scores = signal.to(device)[nodes]
     if sampler_factory is not None:
         start = time.perf_counter()
-        adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k)
+        adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k,
+                                              knn_backend=knn_backend)
         timings["graph"] = _elapsed(start, device)
         if bool(labelled_nodes.any()):
             start = time.perf_counter()
