@@ -243,6 +243,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     options = {"generator": generator, "s_margin": s_margin}
     local = select_fn(scores, embeddings, labelled_nodes, budget,
                       **{**supported_kwargs(select_fn, options), **extra_selector})
+    if extra_selector:
+        info["selector_options"] = dict(extra_selector)
     picks = nodes[torch.as_tensor(local, device=device)]
     timings["select"] = _elapsed(start, device)
     indices = _as_output(picks, like_numpy, out_device)
