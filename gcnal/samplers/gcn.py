@@ -32,6 +32,10 @@ class GCNSampler(nn.Module):
             training. (default: :obj:`0.3`)
         cached (bool): Cache :math:`A\mathbf{X}` across calls (transductive
             training on a fixed pool). (default: :obj:`False`)
+        compute_dtype (torch.dtype, optional): dtype of the cached
+            :math:`A\mathbf{X}` and of :math:`(A\mathbf{X})\mathbf{\Theta}_1`
+            (``torch.bfloat16`` for speed, see :class:`PoolConv`).
+            (default: :obj:`None`, float32)
 
     Shapes:
         - **input:** node features :math:`(N, d)`, adjacency :math:`(N, N)`
@@ -39,13 +43,15 @@ class GCNSampler(nn.Module):
     """
 
     def __init__(self, in_channels: int, hidden_channels: int = 128, dropout: float = 0.3,
-                 cached: bool = False):
+                 cached: bool = False, compute_dtype: Optional[torch.dtype] = None):
         super().__init__()
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.dropout = dropout
         self.cached = cached
-        self.conv1 = PoolConv(in_channels, hidden_channels, cached=cached)
+        self.compute_dtype = compute_dtype
+        self.conv1 = PoolConv(in_channels, hidden_channels, cached=cached,
+                              compute_dtype=compute_dtype)
         self.conv2 = PoolConv(hidden_channels, 1)
         self.reset_parameters()
 
