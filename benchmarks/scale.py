@@ -5,7 +5,7 @@ small-text's; dense against kNN.
     python -m benchmarks.scale dense-vs-knn --sizes 10000 20000
     python -m benchmarks.scale coreset-vs-small-text --size 50000   # pip install small-text
     python -m benchmarks.scale sizes --sizes 100000 --dims 128 --methods core_gcn \
-        --knn-backend faiss-approx --candidates 20000 --threads 1   # pip install faiss-cpu
+        --knn-backend faiss-approx --bf16 --candidates 20000 --threads 1   # pip install faiss-cpu
 
 Each configuration runs in a fresh subprocess so that its peak memory (peak
 resident set on the CPU, ``torch.cuda.max_memory_allocated`` on a GPU) is its
@@ -80,6 +80,9 @@ def run_one(config: dict) -> dict:
                            graph=config.get("graph", "auto"), k=config.get("k", 15),
                            knn_backend=config.get("knn_backend", "torch"),
                            batch_size=config.get("batch_size", "auto"),
+                           sampler_options=({"compute_dtype": torch.bfloat16}
+                                            if config.get("bf16") and config["method"] != "coreset"
+                                            else None),
                            selector_options=({"candidates": config["candidates"]}
                                              if config.get("candidates") and
                                              config["method"] in ("core_gcn", "coreset") else None),
@@ -149,6 +152,8 @@ def main() -> None:
     parser.add_argument("--knn-backend", default="torch", choices=["torch", "faiss", "faiss-approx"])
     parser.add_argument("--batch-size", type=int, default=None,
                         help="sampler mini-batch size (default: select's 'auto')")
+    parser.add_argument("--bf16", action="store_true",
+                        help="bfloat16 first layer for the GCN samplers (compute_dtype)")
     parser.add_argument("--candidates", type=int, default=None,
                         help="k-center candidates for core_gcn / coreset (default: all)")
     args = parser.parse_args()
@@ -157,7 +162,8 @@ def main() -> None:
         return
     base = {"seed": args.seed, "threads": args.threads, "device": args.device, "k": args.k,
             "labelled_fraction": args.labelled_fraction, "knn_backend": args.knn_backend,
-            "batch_size": args.batch_size or "auto", "candidates": args.candidates}
+            "batch_size": args.batch_size or "auto", "candidates": args.candidates,
+            "bf16": args.bf16}
     configs = []
     if args.study == "sizes":
         configs = [{**base, "n": n, "d": d, "method": m, "graph": "knn" if m != "coreset" else "auto"}
