@@ -52,6 +52,9 @@ class PoolConv(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, bias: bool = True,
                  cached: bool = False, compute_dtype: Optional[torch.dtype] = None):
         super().__init__()
+        if compute_dtype is not None and not cached:
+            raise InvalidParameterError("compute_dtype", "None unless cached=True",
+                                        compute_dtype, self.__class__.__name__)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.cached = cached

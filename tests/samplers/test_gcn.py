@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from gcnal import CosineAdjacency
@@ -80,3 +81,10 @@ def test_bfloat16_first_layer_trains_close_to_float32(clustered_pool):
         scores.append(s)
     assert roc_auc_score(labelled.numpy(), scores[1].numpy()) > 0.9
     assert (scores[0] - scores[1]).abs().max() < 0.05
+
+
+def test_compute_dtype_needs_the_cached_first_layer():
+    from gcnal import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'compute_dtype' parameter of PoolConv"):
+        GCNSampler(16, compute_dtype=torch.bfloat16)
