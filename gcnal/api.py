@@ -12,9 +12,11 @@ from torch import Tensor
 from .errors import InvalidParameterError
 from .adjacency import GRAPHS, build_adjacency
 from .graph import NORMALIZATIONS
+from .knn import KNN_BACKENDS
 from .options import supported_kwargs, user_options
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
 from .samplers import score_sampler, train_sampler
+from .samplers.training import resolve_batch_size
 from .selection import Selection
 from .signals import check_signals
 from .validation import (as_feature_tensor, as_mask_tensor, check_budget, check_positive_int,
@@ -86,10 +88,10 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
            selector_options: Optional[Dict[str, Any]] = None,
            cold_start: Union[str, Callable] = "k_center", seed=None,
            subset: Optional[int] = None, graph: str = "auto", k: int = 15,
-           normalization: str = "row",
+           knn_backend: str = "torch", normalization: str = "row",
            hidden: int = 128, dropout: float = 0.3, epochs: int = 200, lr: float = 1e-3,
            weight_decay: float = 5e-4, lambda_unlabelled: float = 1.2, s_margin: float = 0.1,
-           device=None, progress: bool = False, return_info: bool = False):
+           batch_size: Union[int, str, None] = "auto", device=None, progress: bool = False, return_info: bool = False):
     r"""Pick ``budget`` unlabelled pool items to annotate next.
 
     The pool becomes a graph (:class:`~gcnal.graph.CosineAdjacency`), a GNN
@@ -128,12 +130,22 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
             ``"auto"`` (dense while exact-and-linear or under 1 GiB, else
             kNN; see :mod:`gcnal.adjacency`). (default: :obj:`"auto"`)
         k (int): Neighbours per item of the kNN graph. (default: :obj:`15`)
+        knn_backend (str): How the kNN graph is searched: ``"torch"`` (exact,
+            blocked matmul), ``"faiss"`` (exact, ``pip install 'gcnal[faiss]'``)
+            or ``"faiss-approx"`` (inverted lists, for very large pools; see
+            :func:`~gcnal.knn.knn_search`). (default: :obj:`"torch"`)
         normalization (str): ``"row"`` (:math:`D^{-1}(S-I)+I`) or ``"column"``
             (the original code's). (default: :obj:`"row"`)
         hidden, dropout, epochs, lr, weight_decay, lambda_unlabelled: The
             sampler and its training (paper defaults 128, 0.3, 200, 1e-3,
             5e-4, 1.2).
         s_margin (float): UncertainGCN's target score. (default: :obj:`0.1`)
+        batch_size (int, str or None): Nodes per mini-batch of the sampler's
+            training (exact mini-batches of the GCN on a kNN graph, see
+            :meth:`~gcnal.samplers.GCNSampler.forward_rows`); ``None`` for full
+            batch; ``"auto"`` for full batch up to 262,144 nodes and batches of
+            65,536 beyond when the sampler and graph support it.
+            ``Selection.info["training"]`` says which. (default: :obj:`"auto"`)
         device (torch.device or str, optional): Where to compute.
             (default: the features' device)
         progress (bool): Show a progress bar while training. (default: :obj:`False`)
@@ -155,6 +167,9 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     subset = check_positive_int(subset, "subset", allow_none=True)
     if graph not in GRAPHS:
         raise InvalidParameterError("graph", f"one of {list(GRAPHS)}", repr(graph))
+    if knn_backend not in KNN_BACKENDS:
+        raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",
+                                    repr(knn_backend))
     if normalization not in NORMALIZATIONS:
         raise InvalidParameterError("normalization", f"one of {list(NORMALIZATIONS)}",
                                     repr(normalization))
@@ -166,6 +181,11 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     hidden = check_positive_int(hidden, "hidden")
     k = check_positive_int(k, "k")
     epochs = check_positive_int(epochs, "epochs")
+    if isinstance(batch_size, str) and batch_size != "auto":
+        raise InvalidParameterError("batch_size", "'auto', None or a positive int",
+                                    repr(batch_size))
+    if batch_size != "auto":
+        batch_size = check_positive_int(batch_size, "batch_size", allow_none=True)
     signal = check_signals(preset.signal, {"probs": probs, "mc_probs": mc_probs,
                                            "predicted_loss": predicted_loss,
                                            "labelled_scores": labelled_scores},
@@ -195,16 +215,18 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
         scores = signal.to(device)[nodes]
     if sampler_factory is not None:
         start = time.perf_counter()
-        adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k)
+        adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k,
+                                              knn_backend=knn_backend)
         timings["graph"] = _elapsed(start, device)
         if bool(labelled_nodes.any()):
             start = time.perf_counter()
             model = _build_sampler(sampler_factory, x.size(1), hidden, dropout,
                                    extra_sampler).to(device)
+            train_batch, info["training"] = resolve_batch_size(batch_size, model, adj)
             losses = train_sampler(model, adj.vectors, adj, labelled_nodes, epochs=epochs,
                                    lr=lr, weight_decay=weight_decay,
                                    lambda_unlabelled=lambda_unlabelled, generator=generator,
-                                   progress=progress)
+                                   batch_size=train_batch, progress=progress)
             scores, embeddings = score_sampler(model, adj.vectors, adj)
             timings["train"] = _elapsed(start, device)
         else:
@@ -221,6 +243,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     options = {"generator": generator, "s_margin": s_margin}
     local = select_fn(scores, embeddings, labelled_nodes, budget,
                       **{**supported_kwargs(select_fn, options), **extra_selector})
+    if extra_selector:
+        info["selector_options"] = dict(extra_selector)
     picks = nodes[torch.as_tensor(local, device=device)]
     timings["select"] = _elapsed(start, device)
     indices = _as_output(picks, like_numpy, out_device)
