@@ -61,31 +61,33 @@ def as_mc_probs_tensor(mc_probs, num_items: int, owner: str = "select") -> Tenso
     return p
 
 
-def as_predicted_loss_tensor(predicted_loss, num_items: int, owner: str = "select") -> Tensor:
-    """``predicted_loss`` as a float32 ``(N,)`` tensor of finite reals."""
-    expected = f"a 1-D array of {num_items} predicted losses (one real number per item)"
-    v = _as_tensor(predicted_loss, "predicted_loss", expected, owner)
+def _as_per_item_reals(value, parameter: str, expected: str, num_items: int,
+                       owner: str) -> Tensor:
+    """``value`` as a finite float32 ``(num_items,)`` tensor."""
+    v = _as_tensor(value, parameter, expected, owner)
     if v.dim() != 1 or v.size(0) != num_items or v.dtype == torch.bool or v.is_complex():
-        raise InvalidParameterError("predicted_loss", expected,
+        raise InvalidParameterError(parameter, expected,
                                     f"shape {tuple(v.shape)} and dtype {v.dtype}", owner)
     v = v.float()
     if not bool(torch.isfinite(v).all()):
-        raise InvalidParameterError("predicted_loss", "finite values", "NaN or inf", owner)
+        raise InvalidParameterError(parameter, "finite values", "NaN or inf", owner)
     return v
+
+
+def as_predicted_loss_tensor(predicted_loss, num_items: int, owner: str = "select") -> Tensor:
+    """``predicted_loss`` as a float32 ``(N,)`` tensor of finite reals."""
+    expected = f"a 1-D array of {num_items} predicted losses (one real number per item)"
+    return _as_per_item_reals(predicted_loss, "predicted_loss", expected, num_items, owner)
 
 
 def as_labelled_scores_tensor(labelled_scores, num_items: int, owner: str = "select") -> Tensor:
     r"""``labelled_scores`` as a float32 ``(N,)`` tensor of probabilities
     :math:`P(\text{labelled}) \in [0, 1]`."""
     expected = f"a 1-D array of {num_items} probabilities P(labelled) in [0, 1]"
-    v = _as_tensor(labelled_scores, "labelled_scores", expected, owner)
-    if v.dim() != 1 or v.size(0) != num_items or v.dtype == torch.bool or v.is_complex():
-        raise InvalidParameterError("labelled_scores", expected,
-                                    f"shape {tuple(v.shape)} and dtype {v.dtype}", owner)
-    v = v.float()
-    if not bool(torch.isfinite(v).all()) or bool((v < 0).any()) or bool((v > 1).any()):
-        raise InvalidParameterError("labelled_scores", "finite values in [0, 1]",
-                                    "values outside [0, 1], NaN or inf", owner)
+    v = _as_per_item_reals(labelled_scores, "labelled_scores", expected, num_items, owner)
+    if bool((v < 0).any()) or bool((v > 1).any()):
+        raise InvalidParameterError("labelled_scores", "values in [0, 1]",
+                                    "values outside [0, 1]", owner)
     return v
 
 
