@@ -91,7 +91,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
            knn_backend: str = "torch", normalization: str = "row",
            hidden: int = 128, dropout: float = 0.3, epochs: int = 200, lr: float = 1e-3,
            weight_decay: float = 5e-4, lambda_unlabelled: float = 1.2, s_margin: float = 0.1,
-           batch_size: Union[int, str, None] = "auto", device=None, progress: bool = False, return_info: bool = False):
+           batch_size: Union[int, str, None] = "auto", device=None, progress: bool = False,
+           return_info: bool = False):
     r"""Pick ``budget`` unlabelled pool items to annotate next.
 
     The pool becomes a graph (:class:`~gcnal.graph.CosineAdjacency`), a GNN
