@@ -6,7 +6,9 @@ import logging
 import sys
 from typing import List, Optional
 
+from .adjacency import GRAPHS
 from .api import select
+from .knn import KNN_BACKENDS
 from .errors import InvalidParameterError, MissingDependencyError
 from .io import load_array, mask_from_array, save_array_atomic
 from .registry import METHODS, available_methods
@@ -55,11 +57,30 @@ def _add_select(subparsers) -> None:
                    help="sampler training epochs (default: 200)")
     p.add_argument("--normalization", choices=["row", "column"], default="row",
                    help="adjacency normalisation (default: row; column = the original code)")
+    p.add_argument("--graph", choices=list(GRAPHS), default="auto",
+                   help="pool graph: dense, knn, or auto (dense while it fits; default)")
+    p.add_argument("--k", type=int, default=15, help="neighbours per item of a kNN graph "
+                   "(default: 15)")
+    p.add_argument("--knn-backend", choices=list(KNN_BACKENDS), default="torch",
+                   help="kNN search: torch (exact; default), faiss (exact) or faiss-approx "
+                        "(needs gcnal[faiss])")
+    p.add_argument("--batch-size", type=_batch_size, default="auto",
+                   help="sampler training batch: auto (default), none (full batch) or an int")
     p.add_argument("--device", default=None, help="e.g. cpu or cuda:0 (default: cpu)")
     p.add_argument("--out", required=True, metavar="FILE",
                    help="where to write the picks (.npy or .pt), written atomically")
     p.add_argument("--progress", action="store_true", help="show training progress")
     p.add_argument("--quiet", action="store_true", help="do not print the picks")
+
+
+def _batch_size(text: str):
+    """``--batch-size``: ``auto``, ``none`` or an int (checked by ``select``)."""
+    if text.lower() in ("auto", "none"):
+        return None if text.lower() == "none" else "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto, none or an int, got {text!r}")
 
 
 def _add_demo(subparsers) -> None:
@@ -88,6 +109,8 @@ def _run_select(args) -> int:
                for name in SIGNAL_HELP if getattr(args, name) is not None}
     picks = select(features, mask, args.budget, method=args.method, **signals, seed=args.seed,
                    subset=args.subset, epochs=args.epochs, normalization=args.normalization,
+                   graph=args.graph, k=args.k, knn_backend=args.knn_backend,
+                   batch_size=args.batch_size,
                    device=args.device, progress=args.progress)
     save_array_atomic(picks, args.out)
     if not args.quiet:
