@@ -193,7 +193,7 @@ def run_trial(
             elif signal is not None or method in IMAGE_METHODS:
                 images = data.train.batch(torch.as_tensor(pool, device=data.device))
                 if signal is not None:
-                    signals = model.signals(images, derive_seed(seed, cycle, "select"))
+                    signals = model.eval().signals(images, derive_seed(seed, cycle, "select"))
                     signals = {signal: signals[signal]}
                 if method in IMAGE_METHODS:
                     features = images.flatten(1)

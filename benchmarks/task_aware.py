@@ -80,7 +80,8 @@ class TaskLearner(nn.Module):
         return F.cross_entropy(self(x), y)
 
     def signals(self, inputs: Tensor, seed: int) -> Dict[str, Tensor]:
-        """``{signal: values}`` for ``gcnal.select`` over the pool ``inputs``."""
+        """``{signal: values}`` for ``gcnal.select`` over the pool ``inputs``
+        (called in eval mode)."""
         return {}
 
 
