@@ -56,6 +56,32 @@ def _draw_subset(labelled: Tensor, subset: Optional[int], budget: int,
     return torch.nonzero(keep, as_tuple=True)[0]
 
 
+def _check_choices(**choices) -> None:
+    """Each keyword is ``(value, allowed)``; a value not allowed is an error
+    naming the keyword."""
+    for parameter, (value, allowed) in choices.items():
+        if value not in allowed:
+            raise InvalidParameterError(parameter, f"one of {list(allowed)}", repr(value))
+
+
+def _check_batch_size(batch_size):
+    """``"auto"``, ``None`` or a positive int."""
+    if isinstance(batch_size, str) and batch_size != "auto":
+        raise InvalidParameterError("batch_size", "'auto', None or a positive int",
+                                    repr(batch_size))
+    return batch_size if batch_size == "auto" else \
+        check_positive_int(batch_size, "batch_size", allow_none=True)
+
+
+def _cold_start_note(method: str, cold_start) -> str:
+    """Log why the cold-start selector runs; the note for ``Selection.info``."""
+    name = cold_start if isinstance(cold_start, str) else \
+        getattr(cold_start, "__name__", "cold_start")
+    log.warning("select(method=%r): no labelled item, so the sampler cannot be trained; "
+                "cold start picks with %r on the graph-propagated features A V", method, name)
+    return f"{name} on graph-propagated features"
+
+
 def _resolve(component: Union[str, Callable, None], registry, parameter: str) -> Any:
     return registry.resolve(component, parameter) if isinstance(component, str) else component
 
@@ -166,14 +192,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     budget = check_budget(budget, int((~labelled).sum()))
     preset: Method = METHODS.resolve(method)
     subset = check_positive_int(subset, "subset", allow_none=True)
-    if graph not in GRAPHS:
-        raise InvalidParameterError("graph", f"one of {list(GRAPHS)}", repr(graph))
-    if knn_backend not in KNN_BACKENDS:
-        raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",
-                                    repr(knn_backend))
-    if normalization not in NORMALIZATIONS:
-        raise InvalidParameterError("normalization", f"one of {list(NORMALIZATIONS)}",
-                                    repr(normalization))
+    _check_choices(graph=(graph, GRAPHS), knn_backend=(knn_backend, KNN_BACKENDS),
+                   normalization=(normalization, NORMALIZATIONS))
     check_real(dropout, "dropout", 0.0, 1.0, high_open=True)
     check_real(s_margin, "s_margin", 0.0, 1.0)
     check_real(lr, "lr", 0.0, float("inf"), low_open=True)
@@ -182,11 +202,7 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     hidden = check_positive_int(hidden, "hidden")
     k = check_positive_int(k, "k")
     epochs = check_positive_int(epochs, "epochs")
-    if isinstance(batch_size, str) and batch_size != "auto":
-        raise InvalidParameterError("batch_size", "'auto', None or a positive int",
-                                    repr(batch_size))
-    if batch_size != "auto":
-        batch_size = check_positive_int(batch_size, "batch_size", allow_none=True)
+    batch_size = _check_batch_size(batch_size)
     signal = check_signals(preset.signal, {"probs": probs, "mc_probs": mc_probs,
                                            "predicted_loss": predicted_loss,
                                            "labelled_scores": labelled_scores},
@@ -231,12 +247,7 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
             scores, embeddings = score_sampler(model, adj.vectors, adj)
             timings["train"] = _elapsed(start, device)
         else:
-            name = cold_start if isinstance(cold_start, str) else \
-                getattr(cold_start, "__name__", "cold_start")
-            log.warning("select(method=%r): no labelled item, so the sampler cannot be trained; "
-                        "cold start picks with %r on the graph-propagated features A V",
-                        preset.name, name)
-            info["cold_start"] = f"{name} on graph-propagated features"
+            info["cold_start"] = _cold_start_note(preset.name, cold_start)
             embeddings, select_fn = adj @ adj.vectors, cold_start_fn
             extra_selector = {}
 
