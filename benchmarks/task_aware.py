@@ -129,8 +129,13 @@ class MCDropoutLearner(TaskLearner):
         return self.learner.linear(self.drop(feat)), feat
 
     def signals(self, inputs: Tensor, seed: int) -> Dict[str, Tensor]:
-        return {"mc_probs": mc_dropout_probs(self, inputs, MC_SAMPLES, seed=seed,
-                                             batch_size=1024)}
+        # The masks act on the features only, so the backbone runs once and
+        # the T samples redraw dropout + classifier on its output.
+        with torch.no_grad():
+            feats = torch.cat([self.learner.forward_features(part)[1]
+                               for part in inputs.split(1024)])
+        return {"mc_probs": mc_dropout_probs(self, feats, MC_SAMPLES, seed=seed,
+                                             forward=lambda f: self.learner.linear(self.drop(f)))}
 
 
 class JointLearner(TaskLearner):
