@@ -1,6 +1,7 @@
 """Does the sparse kNN graph select as well as the dense graph? And which k?
 
     python -m benchmarks.knn_quality --trials 3 --ks 5 10 15 30
+    python -m benchmarks.knn_quality --trials 3 --ks 15 --bf16 --candidates 5000
 
 On FashionMNIST (from ../shared/data or GCNAL_DATA): per trial, a pool of
 20,000 training images with 1,000 random labels; a small CNN (the
@@ -31,13 +32,21 @@ from benchmarks.results_io import append_row, describe_device, git_commit, utc_n
 RESULTS = Path(__file__).parent / "results" / "knn_quality"
 
 
-def configurations(ks):
-    yield "random", "auto", None
-    yield "coreset", "auto", None
+def configurations(ks, bf16=False, candidates=None):
+    """(method, graph, k, variant) rows; a variant is "" (the default path),
+    "bf16" (bfloat16 first layer) or "candidates" (k-center on a subset)."""
+    yield "random", "auto", None, ""
+    yield "coreset", "auto", None, ""
+    if candidates:
+        yield "coreset", "auto", None, "candidates"
     for method in ("uncertain_gcn", "core_gcn"):
-        yield method, "dense", None
+        yield method, "dense", None, ""
         for k in ks:
-            yield method, "knn", k
+            yield method, "knn", k, ""
+            if bf16:
+                yield method, "knn", k, "bf16"
+            if candidates and method == "core_gcn":
+                yield method, "knn", k, "candidates"
 
 
 def downstream_accuracy(train_x, train_y, test_x, test_y, seed) -> float:
@@ -57,6 +66,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=15, help="CNN epochs on the initial labels")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--bf16", action="store_true",
+                        help="add kNN rows with a bfloat16 first layer (compute_dtype)")
+    parser.add_argument("--candidates", type=int, default=None,
+                        help="add k-center rows on this many candidates")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -77,17 +90,24 @@ def main() -> None:
         _, test_x = predict(model, data.test)
         pool_y = data.train_y[pool].numpy()
         pool_np, test_np, test_y = pool_x.numpy(), test_x.numpy(), data.test_y.numpy()
-        for method, graph, k in configurations(args.ks):
+        for method, graph, k, variant in configurations(args.ks, args.bf16, args.candidates):
+            options = {"sampler_options": {"compute_dtype": torch.bfloat16}} \
+                if variant == "bf16" else {}
+            if variant == "candidates":
+                options = {"selector_options": {"candidates": args.candidates}}
             start = time.perf_counter()
             picks = gcnal.select(pool_np, labelled, args.budget, method=method, graph=graph,
-                                 k=k or 15, seed=trial)
+                                 k=k or 15, seed=trial, **options)
             seconds = time.perf_counter() - start
             chosen = labelled.copy()
             chosen[picks] = True
             acc = downstream_accuracy(pool_np[chosen], pool_y[chosen], test_np, test_y, trial)
-            name = f"{method} ({graph}{'' if k is None else f', k={k}'})"
+            name = f"{method} ({graph}{'' if k is None else f', k={k}'}" \
+                f"{f', {variant}' if variant else ''})"
             results.setdefault(name, []).append(acc)
             row = {**stamp, "trial": trial, "method": method, "graph": graph, "k": k,
+                   "variant": variant, "candidates": args.candidates if variant == "candidates"
+                   else None,
                    "accuracy": acc, "selection_time_s": seconds}
             append_row(RESULTS / "knn_quality.jsonl", row)
             print(f"trial {trial} {name:32s} accuracy {acc:.4f} ({seconds:.1f} s)", flush=True)

@@ -85,6 +85,7 @@ class ResNet18(nn.Module):
     """
 
     feature_dim = 512
+    level_channels = (64, 128, 256, 512)
 
     def __init__(self, num_classes: int, in_channels: int = 3) -> None:
         super().__init__()
@@ -99,11 +100,19 @@ class ResNet18(nn.Module):
         self.layer1, self.layer2, self.layer3, self.layer4 = layers
         self.linear = nn.Linear(512, num_classes)
 
-    def forward_features(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+    def forward_levels(self, x: Tensor) -> Tuple[Tensor, Tensor, List[Tensor]]:
+        """``(logits, features, levels)``: the four stages' feature maps as levels
+        (what Learning Loss's module reads)."""
         out = F.relu(self.bn1(self.conv1(x)))
-        out = self.layer4(self.layer3(self.layer2(self.layer1(out))))
+        levels = []
+        for stage in (self.layer1, self.layer2, self.layer3, self.layer4):
+            out = stage(out)
+            levels.append(out)
         feat = torch.flatten(F.adaptive_avg_pool2d(out, 1), 1)
-        return self.linear(feat), feat
+        return self.linear(feat), feat, levels
+
+    def forward_features(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        return self.forward_levels(x)[:2]
 
     def forward(self, x: Tensor) -> Tensor:
         return self.forward_features(x)[0]
@@ -144,6 +153,20 @@ class SmallCNN(nn.Module):
             nn.ReLU(inplace=True),
         )
         self.linear = nn.Linear(self.feature_dim, num_classes)
+        self.level_channels = (width, 2 * width, self.feature_dim)
+
+    #: Indices in ``features`` after which a level is read (the two max-pools).
+    _level_ends = (3, 7)
+
+    def forward_levels(self, x: Tensor) -> Tuple[Tensor, Tensor, List[Tensor]]:
+        """``(logits, features, levels)``: the two conv blocks' pooled maps and the
+        features as levels (what Learning Loss's module reads)."""
+        levels = []
+        for i, layer in enumerate(self.features):
+            x = layer(x)
+            if i in self._level_ends:
+                levels.append(x)
+        return self.linear(x), x, levels + [x]
 
     def forward_features(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         feat = self.features(x)
@@ -268,9 +291,15 @@ def train_learner(
     indices: np.ndarray,
     config: TrainConfig,
     seed: int,
+    unlabelled: Optional[np.ndarray] = None,
 ) -> float:
     """Train ``model`` from scratch on ``data[indices]``; returns the wall time in seconds.
 
+    The batch loss is ``model.training_loss(x, y, labelled, progress)`` when
+    the model has one (:mod:`benchmarks.task_aware`), else cross-entropy.
+    With ``unlabelled`` indices, each labelled batch is followed by as many
+    unlabelled items (walked in a fresh random order every epoch; their
+    labels are passed but flagged unlabelled), for the joint learners.
     Batch order and augmentation draw from a generator seeded with ``seed``.
     A trailing batch of one image is dropped (BatchNorm cannot train on it).
     """
@@ -301,18 +330,31 @@ def train_learner(
         sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
     else:
         raise ValueError(f"Unknown schedule '{config.schedule}'; choose 'step' or 'cosine'")
-    for _ in range(config.epochs):
+    loss_fn = getattr(model, "training_loss", None)
+    unl_all = None if unlabelled is None else torch.as_tensor(
+        np.asarray(unlabelled, dtype=np.int64), device=device)
+    for epoch in range(config.epochs):
         perm = idx_all[torch.randperm(n, generator=gen).to(device)]
+        if unl_all is not None:
+            unl_perm = unl_all[torch.randperm(len(unl_all), generator=gen).to(device)]
         for s in range(0, n, config.batch_size):
             bidx = perm[s:s + config.batch_size]
             if len(bidx) < 2:
                 continue
+            flags = torch.ones(len(bidx), dtype=torch.bool, device=device)
+            if unl_all is not None:
+                uidx = unl_perm[s:s + config.batch_size]
+                flags = torch.cat([flags, torch.zeros(len(uidx), dtype=torch.bool, device=device)])
+                bidx = torch.cat([bidx, uidx])
             xb = data.batch(bidx)
             if config.augment:
                 xb = augment_batch(xb, aug_gen)
             yb = labels.index_select(0, bidx)
             with _autocast(device, config.amp):
-                loss = F.cross_entropy(model(xb), yb)
+                if loss_fn is None:
+                    loss = F.cross_entropy(model(xb), yb)
+                else:
+                    loss = loss_fn(xb, yb, flags, epoch / config.epochs)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -37,7 +37,8 @@ from .datasets import ImageDataset
 from .learners import DeviceData, accuracy, build_learner, predict, train_learner
 from .profiles import Profile
 from .results_io import append_row, describe_device, git_commit, read_rows, result_path, utc_now
-from .selection import FEATURELESS_METHODS, PROB_METHODS, gcnal_version, select_batch
+from .selection import FEATURELESS_METHODS, gcnal_version, method_signal, select_batch
+from .task_aware import IMAGE_METHODS, task_learner
 
 __all__ = ["derive_seed", "initial_labelled", "PreparedData", "prepare_data", "run_trial", "ResumeError"]
 
@@ -157,8 +158,19 @@ def run_trial(
         if len(labelled) + profile.budget > n_train:
             log.info("%s: pool exhausted at cycle %d", path.name, cycle)
             break
-        model = build_learner(profile.learner, ds.num_classes, ds.channels, derive_seed(seed, cycle, "init"))
-        train_time = train_learner(model, data.train, data.train_y, labelled, train_cfg, derive_seed(seed, cycle, "train"))
+        mask_l = np.zeros(n_train, dtype=bool)
+        mask_l[labelled] = True
+        unlabelled = all_idx[~mask_l]
+        rng = np.random.default_rng(derive_seed(seed, cycle, "subset"))
+        subset = rng.choice(unlabelled, size=min(profile.subset, len(unlabelled)), replace=False)
+        model = task_learner(method, build_learner(profile.learner, ds.num_classes, ds.channels,
+                                                   derive_seed(seed, cycle, "init")),
+                             ds.num_classes, derive_seed(seed, cycle, "init"), data.device)
+        # Joint learners also train on as many unlabelled items as labelled ones
+        # (TJLS's U_0), the first of the cycle's subset.
+        joint = subset[:len(labelled)] if model.needs_unlabelled else None
+        train_time = train_learner(model, data.train, data.train_y, labelled, train_cfg,
+                                   derive_seed(seed, cycle, "train"), unlabelled=joint)
         t0 = time.perf_counter()
         test_probs, _ = predict(model, data.test, amp=train_cfg.amp)
         acc = accuracy(test_probs, data.test_y)
@@ -166,24 +178,26 @@ def run_trial(
 
         # Selection pool.
         t0 = time.perf_counter()
-        mask_l = np.zeros(n_train, dtype=bool)
-        mask_l[labelled] = True
-        unlabelled = all_idx[~mask_l]
-        probs = None
+        signal, signals, options = method_signal(method), {}, {}
         if method in FEATURELESS_METHODS:
             pool = all_idx
             features = torch.zeros((n_train, 1), device=data.device)
             pool_mask = mask_l
         else:
-            rng = np.random.default_rng(derive_seed(seed, cycle, "subset"))
-            size = min(profile.subset, len(unlabelled))
-            subset = rng.choice(unlabelled, size=size, replace=False)
             pool = np.concatenate([subset, labelled])
             probs, features = predict(model, data.train, pool, amp=train_cfg.amp)
             pool_mask = np.zeros(len(pool), dtype=bool)
-            pool_mask[size:] = True
-            if method not in PROB_METHODS:
-                probs = None
+            pool_mask[len(subset):] = True
+            if signal == "probs":
+                signals = {"probs": probs}
+            elif signal is not None or method in IMAGE_METHODS:
+                images = data.train.batch(torch.as_tensor(pool, device=data.device))
+                if signal is not None:
+                    signals = model.eval().signals(images, derive_seed(seed, cycle, "select"))
+                    signals = {signal: signals[signal]}
+                if method in IMAGE_METHODS:
+                    features = images.flatten(1)
+                    options = {"selector_options": {"image_shape": tuple(images.shape[1:])}}
         feature_time = time.perf_counter() - t0
         picks, timings, sel_time, sel_info = select_batch(
             method,
@@ -191,7 +205,8 @@ def run_trial(
             torch.as_tensor(pool_mask, device=data.device),
             profile.budget,
             seed=derive_seed(seed, cycle, "select"),
-            probs=probs,
+            **signals,
+            **options,
         )
         selected = pool[picks]
         if len(np.unique(selected)) != profile.budget or mask_l[selected].any():

@@ -33,7 +33,10 @@ from .results_io import load_study
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 #: Display order and names of the methods.
-METHOD_ORDER = ["random", "coreset", "uncertain_gcn", "core_gcn", "entropy", "margin", "least_confidence"]
+METHOD_ORDER = ["random", "coreset", "uncertain_gcn", "core_gcn", "entropy", "margin", "least_confidence",
+                "uncertain_gat", "core_gat", "uncertain_transformer", "core_transformer", "featprop",
+                "probcover", "typiclust", "learning_loss", "bald", "mc_entropy", "jls", "tjls", "vaal",
+                "ta_vaal"]
 METHOD_NAMES = {
     "random": "Random",
     "coreset": "CoreSet",
@@ -42,6 +45,20 @@ METHOD_NAMES = {
     "entropy": "Entropy",
     "margin": "Margin",
     "least_confidence": "Least confidence",
+    "uncertain_gat": "UncertainGAT",
+    "core_gat": "CoreGAT",
+    "uncertain_transformer": "UncertainTransformer",
+    "core_transformer": "CoreTransformer",
+    "featprop": "FeatProp",
+    "probcover": "ProbCover",
+    "typiclust": "TypiClust",
+    "learning_loss": "Learning Loss",
+    "bald": "BALD",
+    "mc_entropy": "MC entropy",
+    "jls": "JLS",
+    "tjls": "TJLS",
+    "vaal": "VAAL",
+    "ta_vaal": "TA-VAAL",
 }
 
 __all__ = ["t_critical", "mean_ci", "summarise", "paired_differences", "render_markdown", "plot", "main"]
@@ -184,10 +201,12 @@ def render_markdown(rows: List[Dict], title: str, image: Optional[str] = None) -
 
 
 def _colour(method: str) -> str:
-    """The same colour for a method in every plot (C0-C6 for the known ones)."""
-    if method in METHOD_ORDER:
-        return f"C{METHOD_ORDER.index(method)}"
-    return f"C{7 + sum(map(ord, method)) % 3}"
+    """The same colour for a method in every plot (one of tab20's, by its place in
+    :data:`METHOD_ORDER`; unknown methods share the last ones)."""
+    import matplotlib
+
+    index = METHOD_ORDER.index(method) if method in METHOD_ORDER else 18 + sum(map(ord, method)) % 2
+    return matplotlib.colormaps["tab20"](index % 20)
 
 
 def plot(rows: List[Dict], path: Path, title: str) -> None:
@@ -199,7 +218,10 @@ def plot(rows: List[Dict], path: Path, title: str) -> None:
 
     s = summarise(rows)
     has_random = "random" in s["methods"]
-    fig, axes = plt.subplots(1, 2 if has_random else 1, figsize=(11 if has_random else 6, 4), squeeze=False)
+    many = len(s["methods"]) > 8  # then one legend, outside, and fainter bands
+    width = (11 if has_random else 6) + (3 if many else 0)
+    fig, axes = plt.subplots(1, 2 if has_random else 1, figsize=(width, 4.5 if many else 4), squeeze=False)
+    band = 0.06 if many else 0.12
     ax = axes[0, 0]
     for m in s["methods"]:
         xs, mu, sd = [], [], []
@@ -211,12 +233,13 @@ def plot(rows: List[Dict], path: Path, title: str) -> None:
                 sd.append(100 * np.std(v, ddof=1) if len(v) > 1 else 0.0)
         mu, sd = np.asarray(mu), np.asarray(sd)
         ax.plot(xs, mu, marker="o", color=_colour(m), label=METHOD_NAMES.get(m, m))
-        ax.fill_between(xs, mu - sd, mu + sd, color=_colour(m), alpha=0.12)
+        ax.fill_between(xs, mu - sd, mu + sd, color=_colour(m), alpha=band)
     ax.set_xlabel("labelled images")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    if not (many and has_random):
+        ax.legend(fontsize=8)
     if has_random:
         ax = axes[0, 1]
         ax.axhline(0, color="k", lw=0.8)
@@ -230,14 +253,19 @@ def plot(rows: List[Dict], path: Path, title: str) -> None:
                     mm, h, _ = mean_ci(d)
                     xs.append(n)
                     mu.append(mm)
-                    hw.append(0.0 if math.isnan(h) else h)
+                    # an interval from fewer than 3 trials is too wide to draw
+                    hw.append(h if len(d) >= 3 else float("nan"))
             mu, hw = np.asarray(mu), np.asarray(hw)
             ax.plot(xs, mu, marker="o", color=_colour(m), label=METHOD_NAMES.get(m, m))
-            ax.fill_between(xs, mu - hw, mu + hw, color=_colour(m), alpha=0.12)
+            ax.fill_between(xs, mu - hw, mu + hw, color=_colour(m), alpha=band)
         ax.set_xlabel("labelled images")
-        ax.set_ylabel("accuracy − Random (pp), 95% interval")
+        ax.set_ylabel("accuracy − Random (pp), 95% interval (n ≥ 3)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if many:  # every method, Random included, from the accuracy panel
+            handles, labels = axes[0, 0].get_legend_handles_labels()
+            ax.legend(handles, labels, fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        else:
+            ax.legend(fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

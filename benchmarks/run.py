@@ -81,7 +81,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     methods = args.methods or profile.methods
     known = available_methods()
     if methods == ["all"]:
-        methods = [m for m in known if m not in ("bald",)]  # BALD needs MC-dropout probabilities the learners lack
+        methods = known
     unknown = [m for m in methods if m not in known]
     if unknown:
         raise SystemExit(f"Unknown gcnal methods {unknown}; gcnal.available_methods() = {known}")

@@ -8,6 +8,14 @@
 # What was run for benchmarks/results/fashion_mnist_fast_cpu:
 #   1. benchmarks/run_cpu_fast.sh --methods random coreset uncertain_gcn core_gcn --trials 0 1 2
 #   2. benchmarks/run_cpu_fast.sh --max-minutes 38     (entropy for trials 0-2, then trials 3-4 as far as time allowed)
+#   3. benchmarks/run_cpu_fast.sh --trials 4            (trial 4 finished: CoreGCN, Entropy)
+#   4. the samplers issue's methods, two processes side by side:
+#      benchmarks/run_cpu_fast.sh --methods featprop probcover typiclust uncertain_gat --trials 0 1 2
+#      benchmarks/run_cpu_fast.sh --methods core_gat uncertain_transformer core_transformer --trials 0 1 2
+#   5. the task-aware methods (a first look, trial 0):
+#      benchmarks/run_cpu_fast.sh --methods learning_loss bald jls tjls vaal ta_vaal --trials 0
+#   Runs 4 and 5 were stopped at the session's time limit; report.md says
+#   which trials each method has.
 # Then: python -m benchmarks.report --study fashion_mnist_fast_cpu
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,6 +4,8 @@ small-text's; dense against kNN.
     python -m benchmarks.scale sizes --sizes 10000 100000 --dims 128 512
     python -m benchmarks.scale dense-vs-knn --sizes 10000 20000
     python -m benchmarks.scale coreset-vs-small-text --size 50000   # pip install small-text
+    python -m benchmarks.scale sizes --sizes 100000 --dims 128 --methods core_gcn \
+        --knn-backend faiss-approx --bf16 --candidates 20000 --threads 1   # pip install faiss-cpu
 
 Each configuration runs in a fresh subprocess so that its peak memory (peak
 resident set on the CPU, ``torch.cuda.max_memory_allocated`` on a GPU) is its
@@ -50,6 +52,10 @@ def run_one(config: dict) -> dict:
 
     if config.get("threads"):
         torch.set_num_threads(config["threads"])
+        if config.get("knn_backend", "torch") != "torch":
+            import faiss
+
+            faiss.omp_set_num_threads(config["threads"])
     device = config["device"]
     features, labelled = make_pool(config["n"], config["d"], config["seed"], device,
                                    config.get("labelled_fraction", 0.05))
@@ -72,13 +78,22 @@ def run_one(config: dict) -> dict:
     else:
         sel = gcnal.select(features, labelled, budget, method=config["method"], seed=config["seed"],
                            graph=config.get("graph", "auto"), k=config.get("k", 15),
+                           knn_backend=config.get("knn_backend", "torch"),
+                           batch_size=config.get("batch_size", "auto"),
+                           sampler_options=({"compute_dtype": torch.bfloat16}
+                                            if config.get("bf16") and config["method"] != "coreset"
+                                            else None),
+                           selector_options=({"candidates": config["candidates"]}
+                                             if config.get("candidates") and
+                                             config["method"] in ("core_gcn", "coreset") else None),
                            return_info=True)
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         timings, info, picks = sel.timings, sel.info, sel.indices.cpu().numpy()
     total = time.perf_counter() - start
     return {**config, "budget": budget, "total_s": total, **{f"{k}_s": v for k, v in timings.items()},
-            "graph_used": info.get("graph", "none"), "peak_mb": peak_memory_mb(device),
+            "graph_used": info.get("graph", "none"), "training": info.get("training", ""),
+            "peak_mb": peak_memory_mb(device),
             "baseline_mb": baseline, "picks_head": picks[:20].tolist(),
             "picks_hash": int(np.asarray(picks, dtype=np.int64).sum())}
 
@@ -134,12 +149,21 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--labelled-fraction", type=float, default=0.05)
+    parser.add_argument("--knn-backend", default="torch", choices=["torch", "faiss", "faiss-approx"])
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="sampler mini-batch size (default: select's 'auto')")
+    parser.add_argument("--bf16", action="store_true",
+                        help="bfloat16 first layer for the GCN samplers (compute_dtype)")
+    parser.add_argument("--candidates", type=int, default=None,
+                        help="k-center candidates for core_gcn / coreset (default: all)")
     args = parser.parse_args()
     if args.study == "one":
         print(json.dumps(run_one(json.loads(args.config))))
         return
     base = {"seed": args.seed, "threads": args.threads, "device": args.device, "k": args.k,
-            "labelled_fraction": args.labelled_fraction}
+            "labelled_fraction": args.labelled_fraction, "knn_backend": args.knn_backend,
+            "batch_size": args.batch_size or "auto", "candidates": args.candidates,
+            "bf16": args.bf16}
     configs = []
     if args.study == "sizes":
         configs = [{**base, "n": n, "d": d, "method": m, "graph": "knn" if m != "coreset" else "auto"}

@@ -2,6 +2,7 @@
 
     python -m benchmarks.select_speed                  # gcnal vs the original path
     python -m benchmarks.select_speed --skip-original  # gcnal only (seconds)
+    python -m benchmarks.select_speed --bf16           # + a bfloat16 first-layer row
 
 Setting (Sequential GCN, CIFAR-10 cycle): N = 10,000 unlabelled + 1,000
 labelled items, d = 512, budget 1,000, 200 sampler epochs. Features are
@@ -26,10 +27,11 @@ from benchmarks.results_io import append_row, describe_device, git_commit, utc_n
 RESULTS = Path(__file__).parent / "results" / "select_speed"
 
 
-def run_gcnal(features, labelled, args, label):
+def run_gcnal(features, labelled, args, label, sampler_options=None):
     start = time.perf_counter()
     sel = gcnal.select(features, labelled, args.budget, method="uncertain_gcn", seed=args.seed,
-                       epochs=args.epochs, normalization="column", return_info=True)
+                       epochs=args.epochs, normalization="column",
+                       sampler_options=sampler_options, return_info=True)
     total = time.perf_counter() - start
     return {"path": label, "graph_form": sel.info["graph"], **sel.timings, "total": total,
             "picks": sel.indices.tolist()}
@@ -46,6 +48,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
     parser.add_argument("--skip-original", action="store_true")
+    parser.add_argument("--bf16", action="store_true",
+                        help="also time sampler_options={'compute_dtype': torch.bfloat16}")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -58,6 +62,9 @@ def main() -> None:
 
     runs = [run_gcnal(features, labelled, args, "gcnal, non-negative features"),
             run_gcnal(features - features.mean(0), labelled, args, "gcnal, signed features")]
+    if args.bf16:
+        runs.append(run_gcnal(features, labelled, args, "gcnal, non-negative, bf16 first layer",
+                              {"compute_dtype": torch.bfloat16}))
     if not args.skip_original:
         picks, timings = original.uncertain_gcn(features, args.unlabelled, args.budget,
                                                 epochs=args.epochs)
@@ -75,7 +82,10 @@ def main() -> None:
         speedup = f"{reference / run['total']:.1f}x" if reference else ""
         print(f"| {run['path']} ({run['graph_form']}) | {run['graph']:.2f} s | {run['train']:.2f} s"
               f" | {run['select']:.3f} s | {run['total']:.2f} s | {speedup} |")
-        row = {**stamp, **{k: v for k, v in run.items() if k != "picks"}}
+        row = {**stamp, **{k: v for k, v in run.items() if k != "picks"},
+               "threads": torch.get_num_threads(),
+               "pick_overlap_with_gcnal_fp32": len(set(run["picks"]) & set(runs[0]["picks"]))
+               / args.budget}
         if reference:
             row["speedup_vs_original"] = reference / run["total"]
             overlap = len(set(run["picks"]) & set(runs[-1]["picks"])) / args.budget

@@ -11,10 +11,9 @@ from typing import Dict, Tuple
 import numpy as np
 import torch
 
-__all__ = ["PROB_METHODS", "FEATURELESS_METHODS", "select_batch", "available_methods", "gcnal_version"]
+__all__ = ["FEATURELESS_METHODS", "select_batch", "available_methods", "gcnal_version",
+           "method_signal"]
 
-#: Presets that rank the learner's softmax probabilities (passed as ``probs=``).
-PROB_METHODS = frozenset({"entropy", "margin", "least_confidence"})
 #: Presets that ignore the features: the runner skips the learner's forward
 #: pass for them and passes a constant (N, 1) feature column for the whole pool.
 FEATURELESS_METHODS = frozenset({"random"})
@@ -24,6 +23,14 @@ def available_methods() -> list:
     import gcnal
 
     return list(gcnal.available_methods())
+
+
+def method_signal(method: str):
+    """The learner signal a preset reads (``"probs"``, ``"mc_probs"`` ...; see
+    ``gcnal.signals``), or ``None``."""
+    import gcnal
+
+    return gcnal.registry.METHODS.resolve(method).signal
 
 
 def gcnal_version() -> str:
@@ -39,7 +46,6 @@ def select_batch(
     budget: int,
     *,
     seed: int,
-    probs=None,
     **options,
 ) -> Tuple[np.ndarray, Dict[str, float], float, Dict]:
     """Pick ``budget`` pool indices with ``gcnal.select``.
@@ -50,8 +56,8 @@ def select_batch(
         labelled_mask: ``(N,)`` bool.
         budget: items to pick.
         seed: gcnal's seed for this selection.
-        probs: ``(N, C)`` softmax probabilities, for :data:`PROB_METHODS`.
-        **options: passed through to ``gcnal.select`` (e.g. ``subset``).
+        **options: passed through to ``gcnal.select``: the method's learner
+            signal (e.g. ``probs=``), ``selector_options`` ...
 
     Returns:
         ``(indices, timings, seconds, info)``: int64 numpy pool indices in
@@ -62,10 +68,6 @@ def select_batch(
     import gcnal
 
     kwargs = dict(options)
-    if method in PROB_METHODS:
-        if probs is None:
-            raise ValueError(f"method '{method}' needs the learner's probabilities (probs=)")
-        kwargs["probs"] = probs
     if isinstance(features, torch.Tensor) and features.device.type == "cuda":
         torch.cuda.synchronize(features.device)
     start = time.perf_counter()

@@ -4,6 +4,7 @@
 >>> idx = gcnal.select(features, labelled_mask, budget=100, method="uncertain_gcn", seed=0)
 """
 from . import presets as _presets  # noqa: F401  (registers the built-in methods)
+from . import learner
 from .api import select
 from .errors import InvalidParameterError, MissingDependencyError, UnknownNameError
 from .adjacency import build_adjacency, pool_graph, to_networkx
@@ -25,6 +26,7 @@ __all__ = [
     "build_adjacency",
     "cosine_adjacency",
     "knn_search",
+    "learner",
     "pool_graph",
     "register_method",
     "register_sampler",

@@ -24,7 +24,7 @@ from torch_geometric.utils import to_networkx as _pyg_to_networkx
 
 from .errors import InvalidParameterError
 from .graph import CosineAdjacency, PoolAdjacency
-from .knn import KNNAdjacency
+from .knn import KNN_BACKENDS, KNNAdjacency
 from .validation import as_feature_tensor, as_mask_tensor
 
 GRAPHS = ("auto", "dense", "knn")
@@ -35,7 +35,8 @@ DENSE_MEMORY = 1 << 30
 
 
 def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = "row",
-                    k: int = 15, dense_memory: int = DENSE_MEMORY) -> Tuple[PoolAdjacency, str]:
+                    k: int = 15, dense_memory: int = DENSE_MEMORY,
+                    knn_backend: str = "torch") -> Tuple[PoolAdjacency, str]:
     r"""The pool graph of ``features`` and a description of the choice.
 
     Args:
@@ -45,9 +46,15 @@ def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = 
         k (int): Neighbours per item for the kNN graph. (default: :obj:`15`)
         dense_memory (int): Byte budget of a materialised dense graph under
             ``"auto"``. (default: 1 GiB)
+        knn_backend (str): How the kNN graph is searched: ``"torch"`` or
+            ``"faiss"`` (exact) or ``"faiss-approx"`` (inverted lists), see
+            :func:`~gcnal.knn.knn_search`. (default: :obj:`"torch"`)
     """
     if graph not in GRAPHS:
         raise InvalidParameterError("graph", f"one of {list(GRAPHS)}", repr(graph))
+    if knn_backend not in KNN_BACKENDS:
+        raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",
+                                    repr(knn_backend))
     n = features.size(0)
     if graph == "auto":
         nonnegative = bool((features >= 0).all())
@@ -56,8 +63,8 @@ def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = 
         k_eff = min(k, n - 1)
         if k_eff < 1:
             return CosineAdjacency(features, normalization), "dense (a single item)"
-        adj = KNNAdjacency(features, k_eff, normalization)
-        return adj, f"knn (k={k_eff}, {adj.num_edges} edges)"
+        adj = KNNAdjacency(features, k_eff, normalization, knn_backend)
+        return adj, f"knn (k={k_eff}, {adj.num_edges} edges, {knn_backend} search)"
     adj = CosineAdjacency(features, normalization)
     form = "factored, O(N d)" if adj.is_factored else f"materialized {n}x{n}"
     return adj, f"dense ({form})"
@@ -65,7 +72,7 @@ def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = 
 
 
 def pool_graph(features, labelled_mask=None, normalization: str = "row", graph: str = "dense",
-               k: int = 15) -> Data:
+               k: int = 15, knn_backend: str = "torch") -> Data:
     r"""The pool as a PyTorch Geometric :class:`~torch_geometric.data.Data`.
 
     Args:
@@ -76,6 +83,8 @@ def pool_graph(features, labelled_mask=None, normalization: str = "row", graph: 
         normalization (str): ``"row"`` or ``"column"``. (default: :obj:`"row"`)
         graph (str): ``"dense"``, ``"knn"`` or ``"auto"``. (default: :obj:`"dense"`)
         k (int): Neighbours per item of the kNN graph. (default: :obj:`15`)
+        knn_backend (str): ``"torch"``, ``"faiss"`` or ``"faiss-approx"``.
+            (default: :obj:`"torch"`)
 
     Returns:
         ``Data(x, labelled_mask)`` with ``x`` the L2-normalised features and,
@@ -89,7 +98,7 @@ def pool_graph(features, labelled_mask=None, normalization: str = "row", graph: 
         mask = torch.zeros(x.size(0), dtype=torch.bool, device=x.device)
     else:
         mask = as_mask_tensor(labelled_mask, x.size(0), owner="pool_graph").to(x.device)
-    adj, _ = build_adjacency(x, graph, normalization, k)
+    adj, _ = build_adjacency(x, graph, normalization, k, knn_backend=knn_backend)
     if isinstance(adj, KNNAdjacency):
         return Data(x=adj.vectors, edge_index=adj.edge_index, edge_weight=adj.edge_weight,
                     labelled_mask=mask, num_nodes=x.size(0))

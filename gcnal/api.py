@@ -12,12 +12,15 @@ from torch import Tensor
 from .errors import InvalidParameterError
 from .adjacency import GRAPHS, build_adjacency
 from .graph import NORMALIZATIONS
+from .knn import KNN_BACKENDS
 from .options import supported_kwargs, user_options
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
 from .samplers import score_sampler, train_sampler
+from .samplers.training import resolve_batch_size
 from .selection import Selection
-from .validation import (as_feature_tensor, as_mask_tensor, as_probs_tensor, check_budget,
-                         check_positive_int, check_real, resolve_device)
+from .signals import check_signals
+from .validation import (as_feature_tensor, as_mask_tensor, check_budget, check_positive_int,
+                         check_real, resolve_device)
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,32 @@ def _draw_subset(labelled: Tensor, subset: Optional[int], budget: int,
     return torch.nonzero(keep, as_tuple=True)[0]
 
 
+def _check_choices(**choices) -> None:
+    """Each keyword is ``(value, allowed)``; a value not allowed is an error
+    naming the keyword."""
+    for parameter, (value, allowed) in choices.items():
+        if value not in allowed:
+            raise InvalidParameterError(parameter, f"one of {list(allowed)}", repr(value))
+
+
+def _check_batch_size(batch_size):
+    """``"auto"``, ``None`` or a positive int."""
+    if isinstance(batch_size, str) and batch_size != "auto":
+        raise InvalidParameterError("batch_size", "'auto', None or a positive int",
+                                    repr(batch_size))
+    return batch_size if batch_size == "auto" else \
+        check_positive_int(batch_size, "batch_size", allow_none=True)
+
+
+def _cold_start_note(method: str, cold_start) -> str:
+    """Log why the cold-start selector runs; the note for ``Selection.info``."""
+    name = cold_start if isinstance(cold_start, str) else \
+        getattr(cold_start, "__name__", "cold_start")
+    log.warning("select(method=%r): no labelled item, so the sampler cannot be trained; "
+                "cold start picks with %r on the graph-propagated features A V", method, name)
+    return f"{name} on graph-propagated features"
+
+
 def _resolve(component: Union[str, Callable, None], registry, parameter: str) -> Any:
     return registry.resolve(component, parameter) if isinstance(component, str) else component
 
@@ -78,16 +107,18 @@ def _as_output(indices: Tensor, like_numpy: bool, device: torch.device):
 
 
 def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", *,
-           probs=None, sampler: Union[str, Callable, torch.nn.Module, None] = None,
+           probs=None, mc_probs=None, predicted_loss=None, labelled_scores=None,
+           sampler: Union[str, Callable, torch.nn.Module, None] = None,
            selector: Union[str, Callable, None] = None,
            sampler_options: Optional[Dict[str, Any]] = None,
            selector_options: Optional[Dict[str, Any]] = None,
            cold_start: Union[str, Callable] = "k_center", seed=None,
            subset: Optional[int] = None, graph: str = "auto", k: int = 15,
-           normalization: str = "row",
+           knn_backend: str = "torch", normalization: str = "row",
            hidden: int = 128, dropout: float = 0.3, epochs: int = 200, lr: float = 1e-3,
            weight_decay: float = 5e-4, lambda_unlabelled: float = 1.2, s_margin: float = 0.1,
-           device=None, progress: bool = False, return_info: bool = False):
+           batch_size: Union[int, str, None] = "auto", device=None, progress: bool = False,
+           return_info: bool = False):
     r"""Pick ``budget`` unlabelled pool items to annotate next.
 
     The pool becomes a graph (:class:`~gcnal.graph.CosineAdjacency`), a GNN
@@ -105,9 +136,13 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
             :math:`[1, N_{unlabelled}]`.
         method (str): A preset from :func:`gcnal.available_methods`.
             (default: :obj:`"uncertain_gcn"`)
-        probs (array, optional): :math:`(N, C)` learner probabilities; required
-            by ``entropy``, ``margin`` and ``least_confidence``, refused by
-            the others.
+        probs, mc_probs, predicted_loss, labelled_scores (array, optional):
+            Learner signals (:mod:`gcnal.signals`): :math:`(N, C)` softmax
+            probabilities (``entropy``, ``margin``, ``least_confidence``),
+            :math:`(N, T, C)` MC-dropout samples, :math:`(N,)` predicted
+            losses, :math:`(N,)` :math:`P(\text{labelled})` of a joint
+            head. Each is required by the presets that read it and refused
+            by the others.
         sampler, selector: Replace the preset's sampler (a name, a factory,
             or an ``nn.Module``) or selector (a name or a function).
         seed (int or torch.Generator, optional): Source of all randomness
@@ -122,12 +157,22 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
             ``"auto"`` (dense while exact-and-linear or under 1 GiB, else
             kNN; see :mod:`gcnal.adjacency`). (default: :obj:`"auto"`)
         k (int): Neighbours per item of the kNN graph. (default: :obj:`15`)
+        knn_backend (str): How the kNN graph is searched: ``"torch"`` (exact,
+            blocked matmul), ``"faiss"`` (exact, ``pip install 'gcnal[faiss]'``)
+            or ``"faiss-approx"`` (inverted lists, for very large pools; see
+            :func:`~gcnal.knn.knn_search`). (default: :obj:`"torch"`)
         normalization (str): ``"row"`` (:math:`D^{-1}(S-I)+I`) or ``"column"``
             (the original code's). (default: :obj:`"row"`)
         hidden, dropout, epochs, lr, weight_decay, lambda_unlabelled: The
             sampler and its training (paper defaults 128, 0.3, 200, 1e-3,
             5e-4, 1.2).
         s_margin (float): UncertainGCN's target score. (default: :obj:`0.1`)
+        batch_size (int, str or None): Nodes per mini-batch of the sampler's
+            training (exact mini-batches of the GCN on a kNN graph, see
+            :meth:`~gcnal.samplers.GCNSampler.forward_rows`); ``None`` for full
+            batch; ``"auto"`` for full batch up to 262,144 nodes and batches of
+            65,536 beyond when the sampler and graph support it.
+            ``Selection.info["training"]`` says which. (default: :obj:`"auto"`)
         device (torch.device or str, optional): Where to compute.
             (default: the features' device)
         progress (bool): Show a progress bar while training. (default: :obj:`False`)
@@ -147,11 +192,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     budget = check_budget(budget, int((~labelled).sum()))
     preset: Method = METHODS.resolve(method)
     subset = check_positive_int(subset, "subset", allow_none=True)
-    if graph not in GRAPHS:
-        raise InvalidParameterError("graph", f"one of {list(GRAPHS)}", repr(graph))
-    if normalization not in NORMALIZATIONS:
-        raise InvalidParameterError("normalization", f"one of {list(NORMALIZATIONS)}",
-                                    repr(normalization))
+    _check_choices(graph=(graph, GRAPHS), knn_backend=(knn_backend, KNN_BACKENDS),
+                   normalization=(normalization, NORMALIZATIONS))
     check_real(dropout, "dropout", 0.0, 1.0, high_open=True)
     check_real(s_margin, "s_margin", 0.0, 1.0)
     check_real(lr, "lr", 0.0, float("inf"), low_open=True)
@@ -160,11 +202,11 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     hidden = check_positive_int(hidden, "hidden")
     k = check_positive_int(k, "k")
     epochs = check_positive_int(epochs, "epochs")
-    if preset.needs_probs:
-        p = as_probs_tensor(probs, x.size(0))
-    elif probs is not None:
-        raise InvalidParameterError("probs", f"None for method '{preset.name}' (it does not "
-                                    "use the learner's probabilities)", "an array")
+    batch_size = _check_batch_size(batch_size)
+    signal = check_signals(preset.signal, {"probs": probs, "mc_probs": mc_probs,
+                                           "predicted_loss": predicted_loss,
+                                           "labelled_scores": labelled_scores},
+                           x.size(0), preset.name)
     sampler_factory = _resolve(sampler if sampler is not None else preset.sampler, SAMPLERS,
                                "sampler")
     select_fn = _resolve(selector if selector is not None else preset.selector, SELECTORS,
@@ -186,29 +228,26 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     info = {"method": preset.name, "num_nodes": nodes.numel(), "device": str(device)}
 
     scores, embeddings, losses = None, x_nodes, []
-    if preset.needs_probs:
-        scores = p.to(device)[nodes]
+    if signal is not None:
+        scores = signal.to(device)[nodes]
     if sampler_factory is not None:
         start = time.perf_counter()
-        adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k)
+        adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k,
+                                              knn_backend=knn_backend)
         timings["graph"] = _elapsed(start, device)
         if bool(labelled_nodes.any()):
             start = time.perf_counter()
             model = _build_sampler(sampler_factory, x.size(1), hidden, dropout,
                                    extra_sampler).to(device)
+            train_batch, info["training"] = resolve_batch_size(batch_size, model, adj)
             losses = train_sampler(model, adj.vectors, adj, labelled_nodes, epochs=epochs,
                                    lr=lr, weight_decay=weight_decay,
                                    lambda_unlabelled=lambda_unlabelled, generator=generator,
-                                   progress=progress)
+                                   batch_size=train_batch, progress=progress)
             scores, embeddings = score_sampler(model, adj.vectors, adj)
             timings["train"] = _elapsed(start, device)
         else:
-            name = cold_start if isinstance(cold_start, str) else \
-                getattr(cold_start, "__name__", "cold_start")
-            log.warning("select(method=%r): no labelled item, so the sampler cannot be trained; "
-                        "cold start picks with %r on the graph-propagated features A V",
-                        preset.name, name)
-            info["cold_start"] = f"{name} on graph-propagated features"
+            info["cold_start"] = _cold_start_note(preset.name, cold_start)
             embeddings, select_fn = adj @ adj.vectors, cold_start_fn
             extra_selector = {}
 
@@ -216,6 +255,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     options = {"generator": generator, "s_margin": s_margin}
     local = select_fn(scores, embeddings, labelled_nodes, budget,
                       **{**supported_kwargs(select_fn, options), **extra_selector})
+    if extra_selector:
+        info["selector_options"] = dict(extra_selector)
     picks = nodes[torch.as_tensor(local, device=device)]
     timings["select"] = _elapsed(start, device)
     indices = _as_output(picks, like_numpy, out_device)

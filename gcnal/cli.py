@@ -6,10 +6,20 @@ import logging
 import sys
 from typing import List, Optional
 
+from .adjacency import GRAPHS
 from .api import select
+from .knn import KNN_BACKENDS
 from .errors import InvalidParameterError, MissingDependencyError
 from .io import load_array, mask_from_array, save_array_atomic
 from .registry import METHODS, available_methods
+
+#: The learner signals (see gcnal.signals) as command-line files.
+SIGNAL_HELP = {
+    "probs": "learner class probabilities, N x C (entropy, margin, least_confidence)",
+    "mc_probs": "MC-dropout class probabilities, N x T x C (bald, mc_entropy)",
+    "predicted_loss": "a loss-prediction head's output, N (learning_loss, ta_vaal)",
+    "labelled_scores": "a labelled-vs-unlabelled head's P(labelled), N (jls, tjls)",
+}
 
 SELECT_EPILOG = """\
 examples:
@@ -38,9 +48,8 @@ def _add_select(subparsers) -> None:
     p.add_argument("--budget", required=True, type=int, help="how many items to pick")
     p.add_argument("--method", default="uncertain_gcn",
                    help="selection method (default: uncertain_gcn); see 'gcnal methods'")
-    p.add_argument("--probs", metavar="FILE",
-                   help="learner class probabilities, N x C (for entropy, margin, "
-                        "least_confidence)")
+    for signal, help_text in SIGNAL_HELP.items():
+        p.add_argument("--" + signal.replace("_", "-"), metavar="FILE", help=help_text)
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--subset", type=int, default=None,
                    help="score only this many random unlabelled items (the paper: 10000)")
@@ -48,11 +57,30 @@ def _add_select(subparsers) -> None:
                    help="sampler training epochs (default: 200)")
     p.add_argument("--normalization", choices=["row", "column"], default="row",
                    help="adjacency normalisation (default: row; column = the original code)")
+    p.add_argument("--graph", choices=list(GRAPHS), default="auto",
+                   help="pool graph: dense, knn, or auto (dense while it fits; default)")
+    p.add_argument("--k", type=int, default=15, help="neighbours per item of a kNN graph "
+                   "(default: 15)")
+    p.add_argument("--knn-backend", choices=list(KNN_BACKENDS), default="torch",
+                   help="kNN search: torch (exact; default), faiss (exact) or faiss-approx "
+                        "(needs gcnal[faiss])")
+    p.add_argument("--batch-size", type=_batch_size, default="auto",
+                   help="sampler training batch: auto (default), none (full batch) or an int")
     p.add_argument("--device", default=None, help="e.g. cpu or cuda:0 (default: cpu)")
     p.add_argument("--out", required=True, metavar="FILE",
                    help="where to write the picks (.npy or .pt), written atomically")
     p.add_argument("--progress", action="store_true", help="show training progress")
     p.add_argument("--quiet", action="store_true", help="do not print the picks")
+
+
+def _batch_size(text: str):
+    """``--batch-size``: ``auto``, ``none`` or an int (checked by ``select``)."""
+    if text.lower() in ("auto", "none"):
+        return None if text.lower() == "none" else "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto, none or an int, got {text!r}")
 
 
 def _add_demo(subparsers) -> None:
@@ -77,9 +105,12 @@ def _run_select(args) -> int:
         raise InvalidParameterError("features", "an N x d array", f"shape {features.shape}",
                                     "gcnal select")
     mask = mask_from_array(load_array(args.labelled, "labelled"), features.shape[0])
-    probs = load_array(args.probs, "probs") if args.probs else None
-    picks = select(features, mask, args.budget, method=args.method, probs=probs, seed=args.seed,
+    signals = {name: load_array(getattr(args, name), name)
+               for name in SIGNAL_HELP if getattr(args, name) is not None}
+    picks = select(features, mask, args.budget, method=args.method, **signals, seed=args.seed,
                    subset=args.subset, epochs=args.epochs, normalization=args.normalization,
+                   graph=args.graph, k=args.k, knn_backend=args.knn_backend,
+                   batch_size=args.batch_size,
                    device=args.device, progress=args.progress)
     save_array_atomic(picks, args.out)
     if not args.quiet:
@@ -90,7 +121,7 @@ def _run_select(args) -> int:
 def _run_methods(_args) -> int:
     for name in available_methods():
         method = METHODS.resolve(name)
-        needs = " (needs --probs)" if method.needs_probs else ""
+        needs = f" (needs --{method.signal.replace('_', '-')})" if method.signal else ""
         print(f"{name:18s} {method.description}{needs}")
     return 0
 

@@ -1,8 +1,9 @@
 """The built-in samplers, selectors and presets."""
 from .registry import register_method, register_sampler, register_selector
 from .samplers import BatchTransformerSampler, GATSampler, GCNSampler
-from .selectors import (closest_to_margin, entropy, featprop, k_center_greedy, least_confidence,
-                        margin, probcover, random_sampling, typiclust)
+from .selectors import (bald, closest_to_margin, entropy, featprop, k_center_greedy,
+                        learning_loss, least_confidence, margin, mc_entropy, probcover,
+                        random_sampling, typiclust, vaal)
 
 register_sampler("gcn", GCNSampler)
 register_sampler("gat", GATSampler)
@@ -17,6 +18,10 @@ register_selector("least_confidence", least_confidence)
 register_selector("featprop", featprop)
 register_selector("probcover", probcover)
 register_selector("typiclust", typiclust)
+register_selector("learning_loss", learning_loss)
+register_selector("bald", bald)
+register_selector("mc_entropy", mc_entropy)
+register_selector("vaal", vaal)
 
 register_method("random", selector="random",
                 description="uniform sampling without replacement")
@@ -27,11 +32,11 @@ register_method("uncertain_gcn", sampler="gcn", selector="closest_to_margin",
 register_method("core_gcn", sampler="gcn", selector="k_center",
                 description="k-center greedy on the GCN's first-layer embeddings "
                             "(Caramalau et al., CVPR 2021)")
-register_method("entropy", selector="entropy", needs_probs=True,
+register_method("entropy", selector="entropy", signal="probs",
                 description="highest entropy of the learner's probs")
-register_method("margin", selector="margin", needs_probs=True,
+register_method("margin", selector="margin", signal="probs",
                 description="smallest top-1 minus top-2 gap of the learner's probs")
-register_method("least_confidence", selector="least_confidence", needs_probs=True,
+register_method("least_confidence", selector="least_confidence", signal="probs",
                 description="smallest top-1 probability of the learner's probs")
 register_method("uncertain_gat", sampler="gat", selector="closest_to_margin",
                 description="GAT sampler (attention over the pool graph's edges) scores "
@@ -53,3 +58,27 @@ register_method("probcover", selector="probcover",
 register_method("typiclust", selector="typiclust",
                 description="most typical item of the largest uncovered k-means clusters "
                             "(Hacohen et al., ICML 2022)")
+register_method("learning_loss", selector="learning_loss", signal="predicted_loss",
+                description="highest predicted loss of the learner's loss prediction module "
+                            "(Yoo & Kweon, CVPR 2019)")
+register_method("bald", selector="bald", signal="mc_probs",
+                description="highest mutual information between label and weights over "
+                            "MC-dropout samples (Houlsby et al., 2011; Gal et al., ICML 2017)")
+register_method("mc_entropy", selector="mc_entropy", signal="mc_probs",
+                description="highest entropy of the mean MC-dropout prediction "
+                            "(Gal et al., ICML 2017)")
+register_method("jls", selector="closest_to_margin", signal="labelled_scores",
+                description="joint learner + discriminator head without a bottleneck; its "
+                            "P(labelled) closest to s_margin (JLS, Caramalau et al., 2021); "
+                            "selects like tjls")
+register_method("tjls", selector="closest_to_margin", signal="labelled_scores",
+                description="joint head with a batch-transformer bottleneck; its P(labelled) "
+                            "closest to s_margin (TJLS, Caramalau et al., 2021); selects like "
+                            "jls, the two differ in the learner's head")
+register_method("vaal", selector="vaal",
+                description="least P(labelled) of a discriminator trained against an MLP VAE "
+                            "on the features (Sinha et al., ICCV 2019; feature-vector "
+                            "adaptation)")
+register_method("ta_vaal", selector="vaal", signal="predicted_loss",
+                description="VAAL conditioned on the learner's normalised predicted loss "
+                            "(Kim et al., CVPR 2021; feature-vector adaptation)")

@@ -74,14 +74,17 @@ class Method:
         selector: A selector name or function.
         sampler: A sampler name or factory; ``None`` for methods without a
             graph (they select on the raw features or on ``probs``).
-        needs_probs: The selector reads the learner's ``probs``.
+        signal: The learner signal the selector reads as ``scores``
+            (``"probs"``, ``"mc_probs"``, ``"predicted_loss"`` or
+            ``"labelled_scores"``, see :mod:`gcnal.signals`); ``None`` for
+            none.
         description: One line for ``available_methods`` listings and docs.
     """
 
     name: str
     selector: Union[str, Callable]
     sampler: Optional[Union[str, Callable[..., Any]]] = None
-    needs_probs: bool = False
+    signal: Optional[str] = None
     description: str = ""
 
 
@@ -106,10 +109,17 @@ def register_selector(name: str, selector: Callable, overwrite: bool = False):
 
 def register_method(name: str, *, selector: Union[str, Callable],
                     sampler: Optional[Union[str, Callable[..., Any]]] = None,
-                    needs_probs: bool = False, description: str = "",
+                    signal: Optional[str] = None, description: str = "",
                     overwrite: bool = False) -> Method:
-    """Register a preset usable as ``gcnal.select(..., method=name)``."""
-    return METHODS.register(name, Method(name, selector, sampler, needs_probs, description),
+    """Register a preset usable as ``gcnal.select(..., method=name)``; its
+    selector receives the learner ``signal`` (a :data:`gcnal.signals.SIGNALS`
+    name, passed to ``select`` as a keyword of that name) as ``scores``."""
+    from .signals import SIGNALS
+
+    if signal is not None and signal not in SIGNALS:
+        raise InvalidParameterError("signal", f"None or one of {sorted(SIGNALS)}", repr(signal),
+                                    "register_method")
+    return METHODS.register(name, Method(name, selector, sampler, signal, description),
                             overwrite)
 
 

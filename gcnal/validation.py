@@ -105,26 +105,6 @@ def check_real(value, parameter: str, low: float, high: float, owner: str = "sel
     return float(value)
 
 
-def as_probs_tensor(probs, num_items: int, owner: str = "select") -> Tensor:
-    """``probs`` as a float32 ``(N, C)`` tensor of class probabilities, C >= 2."""
-    expected = f"a 2-D array of class probabilities of shape ({num_items}, C) with C >= 2"
-    if probs is None:
-        raise InvalidParameterError("probs", expected, "None", owner)
-    p = _as_tensor(probs, "probs", expected, owner)
-    if p.dim() != 2 or p.size(0) != num_items or p.size(1) < 2:
-        raise InvalidParameterError("probs", expected, f"shape {tuple(p.shape)}", owner)
-    p = p.float()
-    if not bool(torch.isfinite(p).all()) or bool((p < 0).any()) or bool((p > 1).any()):
-        raise InvalidParameterError("probs", "finite probabilities in [0, 1]",
-                                    "values outside [0, 1], NaN or inf", owner)
-    row_sums = p.sum(dim=1)
-    if not bool(torch.allclose(row_sums, torch.ones_like(row_sums), atol=1e-3)):
-        worst = float((row_sums - 1).abs().max())
-        raise InvalidParameterError("probs", "rows that sum to 1 (softmax outputs)",
-                                    f"a row sum off by {worst:.3g}", owner)
-    return p
-
-
 def resolve_device(device, default: torch.device, owner: str = "select") -> torch.device:
     """``device`` as a :class:`torch.device`; ``None`` keeps ``default``."""
     if device is None:

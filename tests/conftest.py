@@ -4,12 +4,24 @@ import torch
 
 import gcnal
 
+def synthetic_signal(signal, num_items, seed=0):
+    """A valid random learner signal (see gcnal.signals) for ``num_items`` items."""
+    rng = np.random.default_rng(seed)
+    if signal == "probs":
+        return rng.dirichlet(np.ones(4), size=num_items).astype(np.float32)
+    if signal == "mc_probs":
+        return rng.dirichlet(np.ones(4), size=(num_items, 5)).astype(np.float32)
+    if signal == "predicted_loss":
+        return rng.normal(size=num_items).astype(np.float32)
+    if signal == "labelled_scores":
+        return rng.uniform(size=num_items).astype(np.float32)
+    raise ValueError(signal)
+
+
 def _method_kwargs(method, num_items, seed=0):
-    """Extra inputs a method needs (probs for the uncertainty baselines)."""
-    if gcnal.registry.METHODS.resolve(method).needs_probs:
-        rng = np.random.default_rng(seed)
-        return {"probs": rng.dirichlet(np.ones(4), size=num_items).astype(np.float32)}
-    return {}
+    """Extra inputs a method needs (its learner signal, e.g. probs)."""
+    signal = gcnal.registry.METHODS.resolve(method).signal
+    return {} if signal is None else {signal: synthetic_signal(signal, num_items, seed)}
 
 
 @pytest.fixture
@@ -33,3 +45,9 @@ def generator():
 def method_kwargs():
     """``method_kwargs(method, num_items)``: extra inputs a method needs."""
     return _method_kwargs
+
+
+@pytest.fixture(scope="session")
+def make_signal():
+    """``make_signal(signal, num_items)``: a valid random learner signal."""
+    return synthetic_signal

@@ -70,3 +70,21 @@ def test_help_explains_the_inputs():
                             capture_output=True, text=True, check=True)
     assert "--features" in result.stdout and "indices already labelled" in result.stdout
     assert "examples:" in result.stdout
+
+
+def test_select_passes_the_graph_options(files, pool):
+    features, mask = pool
+    main(["select", "--features", str(files / "f.npy"), "--labelled", str(files / "m.npy"),
+          "--budget", "4", "--method", "uncertain_gcn", "--epochs", "10", "--graph", "knn",
+          "--k", "5", "--batch-size", "16", "--quiet", "--out", str(files / "g.npy")])
+    expected = gcnal.select(features, mask, 4, method="uncertain_gcn", seed=0, epochs=10,
+                            graph="knn", k=5, batch_size=16)
+    assert np.load(files / "g.npy").tolist() == expected.tolist()
+
+
+def test_bad_batch_size_is_a_usage_error(files, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["select", "--features", str(files / "f.npy"), "--labelled",
+              str(files / "m.npy"), "--budget", "4", "--batch-size", "many",
+              "--out", str(files / "x.npy")])
+    assert exit_info.value.code == 2 and "--batch-size" in capsys.readouterr().err

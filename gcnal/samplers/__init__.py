@@ -5,7 +5,7 @@ from .functional import dropout
 from .gat import GATSampler, pool_edge_index
 from .gcn import GCNSampler
 from .pool_conv import PoolConv
-from .training import score_sampler, train_sampler
+from .training import score_sampler, supports_mini_batches, train_sampler
 
 __all__ = [
     "BatchSelfAttention",
@@ -17,5 +17,6 @@ __all__ = [
     "pool_edge_index",
     "random_batches",
     "score_sampler",
+    "supports_mini_batches",
     "train_sampler",
 ]

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .functional import check_hyper_parameters, dropout
+from .functional import check_hyper_parameters, dropout, reset_uniform_
 
 
 def random_batches(num_items: int, batch_size: int, generator: Optional[torch.Generator],
@@ -76,6 +76,112 @@ class BatchSelfAttention(nn.Module):
         return self.out(out)
 
 
+class BatchTransformerLayer(nn.Module):
+    r"""One post-norm encoder layer over the tokens of each batch (TJLS Eqs.
+    1-2, Vaswani et al.), with the paper's sigmoid in the feed-forward block:
+
+    .. math::
+        \mathbf{T}_{att} = \operatorname{LN}\big(\mathbf{T} +
+        \operatorname{MHA}(\mathbf{T})\big), \qquad
+        \mathbf{T}' = \operatorname{LN}\big(\mathbf{T}_{att} +
+        \sigma(\mathbf{T}_{att}\mathbf{W}_{h_1})\mathbf{W}_{h_2}\big).
+
+    Args:
+        channels (int): Token size :math:`h` (also of the feed-forward block).
+        heads (int): Attention heads (:class:`BatchSelfAttention`).
+        dropout (float): Dropout on the attention weights and on both
+            residual branches while training, drawn from the ``generator``
+            given to :meth:`forward`. (default: :obj:`0.0`)
+
+    Shapes:
+        - **input:** tokens :math:`(m, S, h)`, key mask :math:`(m, S)`
+          (``True`` for real tokens)
+        - **output:** :math:`(m, S, h)`
+    """
+
+    def __init__(self, channels: int, heads: int, dropout: float = 0.0):
+        super().__init__()
+        self.channels = channels
+        self.heads = heads
+        self.dropout = dropout
+        self.attention = BatchSelfAttention(channels, heads, dropout)
+        self.norm1 = nn.LayerNorm(channels)
+        self.ffn1 = nn.Linear(channels, channels)
+        self.ffn2 = nn.Linear(channels, channels)
+        self.norm2 = nn.LayerNorm(channels)
+
+    def forward(self, tokens: Tensor, key_mask: Tensor,
+                generator: Optional[torch.Generator] = None) -> Tensor:
+        a = self.attention(tokens, key_mask, generator)
+        tokens = self.norm1(tokens + dropout(a, self.dropout, self.training, generator))
+        f = self.ffn2(torch.sigmoid(self.ffn1(tokens)))
+        return self.norm2(tokens + dropout(f, self.dropout, self.training, generator))
+
+
+class BatchTransformer(nn.Module):
+    r"""The TJLS batch transformer: items of a batch are the tokens, so each
+    item's output depends on the other items of its batch. A linear input
+    projection :math:`\mathbf{T}_0 = \mathbf{X}\mathbf{W}_{in}` followed by
+    ``depth`` :class:`BatchTransformerLayer` s.
+
+    It is the bottleneck of :class:`~gcnal.learner.JointHead` (TJLS, one batch
+    of learner features at a time) and the encoder of
+    :class:`BatchTransformerSampler` (random batches of the pool).
+
+    Args:
+        in_channels (int): Feature size :math:`d` of each item.
+        hidden_channels (int): Token size :math:`h` (TJLS: 128).
+            (default: :obj:`128`)
+        heads (int): Attention heads. (default: :obj:`2`)
+        depth (int): Encoder layers (TJLS: 1). (default: :obj:`1`)
+        dropout (float): Dropout while training (see
+            :class:`BatchTransformerLayer`). (default: :obj:`0.0`)
+
+    Shapes:
+        - **input:** one batch :math:`(B, d)`, or :math:`(m, S, d)` batches
+          with a key mask :math:`(m, S)`
+        - **output:** :math:`(B, h)`, or :math:`(m, S, h)`
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int = 128, heads: int = 2,
+                 depth: int = 1, dropout: float = 0.0):
+        super().__init__()
+        check_hyper_parameters("BatchTransformer", dropout, in_channels=in_channels,
+                               hidden_channels=hidden_channels, heads=heads, depth=depth)
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.heads = heads
+        self.depth = depth
+        self.dropout = dropout
+        self.lin_in = nn.Linear(in_channels, hidden_channels)
+        self.layers = nn.ModuleList(BatchTransformerLayer(hidden_channels, heads, dropout)
+                                    for _ in range(depth))
+        self.reset_parameters()
+
+    @property
+    def out_channels(self) -> int:
+        """Output size :math:`h` (what :class:`~gcnal.learner.JointHead` reads)."""
+        return self.hidden_channels
+
+    def reset_parameters(self, generator: Optional[torch.Generator] = None) -> None:
+        reset_uniform_(self, generator)
+
+    def forward(self, x: Tensor, key_mask: Optional[Tensor] = None,
+                generator: Optional[torch.Generator] = None) -> Tensor:
+        one_batch = x.dim() == 2
+        tokens = self.lin_in(x[None] if one_batch else x)
+        if key_mask is None:
+            key_mask = torch.ones(tokens.shape[:2], dtype=torch.bool, device=x.device)
+        for layer in self.layers:
+            tokens = layer(tokens, key_mask, generator)
+        return tokens[0] if one_batch else tokens
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.in_channels}, "
+                f"hidden_channels={self.hidden_channels}, heads={self.heads}, "
+                f"depth={self.depth}, dropout={self.dropout})")
+
+
 class BatchTransformerSampler(nn.Module):
     r"""The batch-transformer sampler of "Visual Transformer for Task-aware
     Active Learning" (TJLS, Caramalau et al., https://arxiv.org/abs/2106.03801):
@@ -140,15 +246,7 @@ class BatchTransformerSampler(nn.Module):
         self.depth = depth
         self.batch_size = batch_size
         self.draws = draws
-        self.lin_in = nn.Linear(in_channels, hidden_channels)
-        self.attention = nn.ModuleList(
-            BatchSelfAttention(hidden_channels, heads, dropout) for _ in range(depth))
-        self.norm1 = nn.ModuleList(nn.LayerNorm(hidden_channels) for _ in range(depth))
-        self.ffn1 = nn.ModuleList(nn.Linear(hidden_channels, hidden_channels)
-                                  for _ in range(depth))
-        self.ffn2 = nn.ModuleList(nn.Linear(hidden_channels, hidden_channels)
-                                  for _ in range(depth))
-        self.norm2 = nn.ModuleList(nn.LayerNorm(hidden_channels) for _ in range(depth))
+        self.encoder = BatchTransformer(in_channels, hidden_channels, heads, depth, dropout)
         self.head1 = nn.Linear(hidden_channels, hidden_channels)
         self.head2 = nn.Linear(hidden_channels, 1)
         self.inference_seed = 0
@@ -159,14 +257,7 @@ class BatchTransformerSampler(nn.Module):
         r"""Linear layers uniform in :math:`\pm 1/\sqrt{F_{in}}` (PyTorch's
         default bound), LayerNorms to the identity, all drawn from
         ``generator``, which also seeds the inference splits."""
-        with torch.no_grad():
-            for module in self.modules():
-                if isinstance(module, nn.Linear):
-                    bound = 1.0 / math.sqrt(module.in_features)
-                    module.weight.uniform_(-bound, bound, generator=generator)
-                    module.bias.uniform_(-bound, bound, generator=generator)
-                elif isinstance(module, nn.LayerNorm):
-                    module.reset_parameters()
+        reset_uniform_(self, generator)
         self.inference_seed = int(torch.randint(2**62, (1,), generator=generator))
         self._own_generator = None
 
@@ -186,13 +277,9 @@ class BatchTransformerSampler(nn.Module):
         r"""Transformer tokens :math:`(N, h)` for one split of the pool."""
         n = x.size(0)
         key_mask = batches < n
-        tokens = torch.cat([self.lin_in(x), x.new_zeros(1, self.hidden_channels)])[batches]
-        for att, norm1, ffn1, ffn2, norm2 in zip(self.attention, self.norm1, self.ffn1,
-                                                 self.ffn2, self.norm2):
-            a = dropout(att(tokens, key_mask, generator), self.dropout, self.training, generator)
-            tokens = norm1(tokens + a)
-            f = ffn2(torch.sigmoid(ffn1(tokens)))
-            tokens = norm2(tokens + dropout(f, self.dropout, self.training, generator))
+        # padding rows (index n) are zeros; as masked keys they reach no real token
+        padded = torch.cat([x, x.new_zeros(1, x.size(1))])[batches]
+        tokens = self.encoder(padded, key_mask, generator)
         out = x.new_empty(n, self.hidden_channels)
         out[batches[key_mask]] = tokens[key_mask]
         return out

@@ -1,10 +1,11 @@
 """Functional pieces shared by the samplers."""
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..validation import check_positive_int, check_real
 
@@ -35,6 +36,26 @@ def dropout(x: Tensor, p: float, training: bool,
     lanes = words.view(torch.int16)[:n].view_as(x)
     keep = (lanes & ((1 << _LANE_BITS) - 1)) >= round(p * (1 << _LANE_BITS))
     return x * keep / (1.0 - p)
+
+
+@torch.no_grad()
+def reset_uniform_(module: nn.Module, generator: Optional[torch.Generator] = None) -> None:
+    r"""Re-initialise every linear and convolution layer of ``module`` from
+    ``generator`` (not the global RNG): weights and biases uniform in
+    :math:`\pm 1/\sqrt{F_{in}}`, PyTorch's default bound, with
+    :math:`F_{in}` the size of one output unit's weight slice
+    (``weight[0].numel()``: in features, or in channels times the kernel
+    area). Layer and batch norms go back to the identity (batch norms
+    also to running mean 0, variance 1)."""
+    with torch.no_grad():
+        for layer in module.modules():
+            if isinstance(layer, (nn.Linear, nn.modules.conv._ConvNd)):
+                bound = 1.0 / math.sqrt(layer.weight[0].numel())
+                layer.weight.uniform_(-bound, bound, generator=generator)
+                if layer.bias is not None:
+                    layer.bias.uniform_(-bound, bound, generator=generator)
+            elif isinstance(layer, (nn.LayerNorm, nn.modules.batchnorm._NormBase)):
+                layer.reset_parameters()
 
 
 def check_hyper_parameters(owner: str, dropout: float, **positive_ints: int) -> None:

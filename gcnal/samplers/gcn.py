@@ -32,6 +32,10 @@ class GCNSampler(nn.Module):
             training. (default: :obj:`0.3`)
         cached (bool): Cache :math:`A\mathbf{X}` across calls (transductive
             training on a fixed pool). (default: :obj:`False`)
+        compute_dtype (torch.dtype, optional): dtype of the cached
+            :math:`A\mathbf{X}` and of :math:`(A\mathbf{X})\mathbf{\Theta}_1`
+            (``torch.bfloat16`` for speed, see :class:`PoolConv`).
+            (default: :obj:`None`, float32)
 
     Shapes:
         - **input:** node features :math:`(N, d)`, adjacency :math:`(N, N)`
@@ -39,13 +43,15 @@ class GCNSampler(nn.Module):
     """
 
     def __init__(self, in_channels: int, hidden_channels: int = 128, dropout: float = 0.3,
-                 cached: bool = False):
+                 cached: bool = False, compute_dtype: Optional[torch.dtype] = None):
         super().__init__()
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.dropout = dropout
         self.cached = cached
-        self.conv1 = PoolConv(in_channels, hidden_channels, cached=cached)
+        self.compute_dtype = compute_dtype
+        self.conv1 = PoolConv(in_channels, hidden_channels, cached=cached,
+                              compute_dtype=compute_dtype)
         self.conv2 = PoolConv(hidden_channels, 1)
         self.reset_parameters()
 
@@ -59,6 +65,27 @@ class GCNSampler(nn.Module):
     def forward(self, x: Tensor, adj: Any, generator: Optional[torch.Generator] = None) -> Tensor:
         h = dropout(self.embed(x, adj), self.dropout, self.training, generator)
         return self.conv2(h, adj).squeeze(-1)
+
+    def forward_rows(self, x: Tensor, adj: Any, rows: Tensor,
+                     generator: Optional[torch.Generator] = None) -> Tensor:
+        r"""Exact logits of the nodes ``rows`` only, for mini-batch training on
+        a sparse graph (:meth:`~gcnal.knn.KNNAdjacency.rows`): with
+        :math:`\mathcal{N}(B)` the batch's 1-hop neighbourhood,
+
+        .. math::
+            \mathbf{H}_{\mathcal{N}(B)} = \operatorname{ReLU}\big((A\mathbf{X})_{\mathcal{N}(B)}
+            \mathbf{\Theta}_1 + \mathbf{b}_1\big), \qquad
+            \mathbf{z}_B = A_{B,\mathcal{N}(B)} \operatorname{dropout}
+            (\mathbf{H}_{\mathcal{N}(B)}) \mathbf{\Theta}_2 + \mathbf{b}_2,
+
+        with :math:`A\mathbf{X}` cached (``cached=True``). Costs
+        :math:`O(|\mathcal{N}(B)|\, d h)`, not :math:`O(N d h)`. For ``rows`` =
+        every node in order it computes what :meth:`forward` does.
+        """
+        columns, block = adj.rows(rows)
+        h = F.relu(self.conv1.propagated_rows(x, adj, columns))
+        h = dropout(h, self.dropout, self.training, generator)
+        return self.conv2(h, block).squeeze(-1)
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}({self.in_channels}, "

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor, nn
 
+from ..errors import InvalidParameterError
 from ..losses import weighted_bce_with_logits
 from ..options import supported_kwargs
 from ..typing import WITH_TQDM
@@ -22,33 +23,108 @@ def _epochs(epochs: int, progress: bool):
     return range(epochs)
 
 
+def supports_mini_batches(sampler: nn.Module, adj: Any) -> bool:
+    """Whether ``sampler`` can be trained in mini-batches on ``adj``: it has
+    ``forward_rows`` (e.g. :class:`~gcnal.samplers.GCNSampler`) and the graph
+    gives row blocks (:class:`~gcnal.knn.KNNAdjacency`)."""
+    return hasattr(sampler, "forward_rows") and hasattr(adj, "rows")
+
+
+#: Pool size past which ``batch_size="auto"`` trains in mini-batches.
+MINI_BATCH_NODES = 1 << 18
+
+#: Mini-batch size ``batch_size="auto"`` takes past :data:`MINI_BATCH_NODES`.
+AUTO_BATCH_SIZE = 1 << 16
+
+
+def resolve_batch_size(batch_size: Union[int, str, None], sampler: nn.Module,
+                       adj: Any) -> Tuple[Optional[int], str]:
+    r"""The ``batch_size`` for :func:`train_sampler` and a sentence for
+    :attr:`gcnal.Selection.info`. ``"auto"`` is full batch up to
+    :data:`MINI_BATCH_NODES` nodes (:math:`2^{18}`) and mini-batches of
+    :data:`AUTO_BATCH_SIZE` (:math:`2^{16}`) beyond, when the sampler and
+    graph support them (:func:`supports_mini_batches`); an int or ``None``
+    is taken as given."""
+    n = adj.num_nodes
+    if batch_size == "auto":
+        batch_size = AUTO_BATCH_SIZE if n > MINI_BATCH_NODES and \
+            supports_mini_batches(sampler, adj) else None
+    if batch_size is None or batch_size >= n:
+        return None, "full batch"
+    return batch_size, f"mini-batches of {batch_size} ({-(-n // batch_size)} per epoch)"
+
+
 def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor, *,
                   epochs: int = 200, lr: float = 1e-3, weight_decay: float = 5e-4,
                   lambda_unlabelled: float = 1.2,
                   generator: Optional[torch.Generator] = None,
+                  batch_size: Optional[int] = None,
                   progress: bool = False) -> List[float]:
-    r"""Full-batch training of ``sampler`` with Adam on
+    r"""Training of ``sampler`` with Adam on
     :func:`~gcnal.losses.weighted_bce_with_logits` (labelled = 1,
     unlabelled = 0), dropout on. Parameters are re-initialised from
     ``generator`` first when the sampler's ``reset_parameters`` accepts one.
 
+    Full batch by default: one step per epoch on every node. With
+    ``batch_size``, each epoch shuffles the nodes with
+    ``generator`` and takes one step per batch :math:`B` of ``batch_size``
+    nodes on the sampler's exact logits of :math:`B` (``forward_rows``, which
+    only touches :math:`B`'s neighbourhood), with the pool's class sizes in the
+    loss so that each batch's loss is an unbiased estimate of the full one.
+
+    Args:
+        batch_size (int, optional): Nodes per mini-batch; needs a sampler
+            with ``forward_rows`` on a graph with ``rows`` (see
+            :func:`supports_mini_batches`). (default: :obj:`None`, full batch)
+
     Returns:
-        The loss of every epoch.
+        The loss of every epoch (for mini-batches, the sum over batches of
+        :math:`\frac{|B|}{N}` times the batch loss: the full-batch loss of the
+        changing model).
     """
+    n = labelled_mask.numel()
+    if batch_size is not None and not supports_mini_batches(sampler, adj):
+        raise InvalidParameterError(
+            "batch_size", "None for this sampler and graph (mini-batches need a sampler with "
+            "forward_rows, such as GCNSampler, on a kNN graph)",
+            f"{batch_size} with {type(sampler).__name__} on {type(adj).__name__}", "train_sampler")
     if hasattr(sampler, "reset_parameters"):
         sampler.reset_parameters(**supported_kwargs(sampler.reset_parameters,
                                                     {"generator": generator}))
-    forward_kwargs = supported_kwargs(sampler.forward, {"generator": generator})
     optimizer = torch.optim.Adam(sampler.parameters(), lr=lr, weight_decay=weight_decay)
     sampler.train()
+    if batch_size is None:
+        forward_kwargs = supported_kwargs(sampler.forward, {"generator": generator})
+
+        def epoch_loss() -> float:
+            optimizer.zero_grad()
+            loss = weighted_bce_with_logits(sampler(x, adj, **forward_kwargs), labelled_mask,
+                                            lambda_unlabelled)
+            loss.backward()
+            optimizer.step()
+            return float(loss.detach())
+    else:
+        forward_kwargs = supported_kwargs(sampler.forward_rows, {"generator": generator})
+        num_labelled = int(labelled_mask.sum())
+        class_sizes = (num_labelled, n - num_labelled)
+
+        def epoch_loss() -> float:
+            total = 0.0
+            order = torch.randperm(n, generator=generator, device=labelled_mask.device)
+            for batch in order.split(batch_size):
+                rows = batch.sort().values
+                optimizer.zero_grad()
+                logits = sampler.forward_rows(x, adj, rows, **forward_kwargs)
+                loss = weighted_bce_with_logits(logits, labelled_mask[rows], lambda_unlabelled,
+                                                class_sizes=class_sizes)
+                loss.backward()
+                optimizer.step()
+                total += float(loss.detach()) * rows.numel() / n
+            return total
+
     losses = []
     for epoch in _epochs(epochs, progress):
-        optimizer.zero_grad()
-        loss = weighted_bce_with_logits(sampler(x, adj, **forward_kwargs), labelled_mask,
-                                        lambda_unlabelled)
-        loss.backward()
-        optimizer.step()
-        losses.append(float(loss.detach()))
+        losses.append(epoch_loss())
         if progress and not WITH_TQDM and (epoch + 1) % 50 == 0:
             log.info("sampler epoch %d/%d: loss %.4f", epoch + 1, epochs, losses[-1])
     return losses

@@ -1,17 +1,21 @@
 r"""Selectors: functions ``(scores, embeddings, labelled_mask, budget, *,
 generator) -> indices`` that turn a sampler's node outputs into picks."""
+from .bald import bald, mc_entropy, mutual_information
 from .featprop import featprop, propagate_features
 from .kcenter import k_center_greedy, k_center_greedy_indices, min_distance_to
 from .kmeans import kmeans, kmeans_plus_plus, nearest_centroid
-from .probability import entropy, least_confidence, margin
+from .learning_loss import learning_loss
+from .probability import entropy, least_confidence, margin, predictive_entropy
 from .probcover import (ball_edges, coverage, knn_distances, max_coverage, probcover,
                         purity_delta)
 from .random_sampling import random_sampling
 from .ranking import rank_unlabelled
 from .typiclust import typicality, typiclust
 from .uncertainty import closest_to_margin
+from .vaal import vaal
 
 __all__ = [
+    "bald",
     "ball_edges",
     "closest_to_margin",
     "coverage",
@@ -22,11 +26,15 @@ __all__ = [
     "kmeans",
     "kmeans_plus_plus",
     "knn_distances",
+    "learning_loss",
     "least_confidence",
     "margin",
     "max_coverage",
+    "mc_entropy",
     "min_distance_to",
+    "mutual_information",
     "nearest_centroid",
+    "predictive_entropy",
     "probcover",
     "propagate_features",
     "purity_delta",
@@ -34,4 +42,5 @@ __all__ = [
     "rank_unlabelled",
     "typicality",
     "typiclust",
+    "vaal",
 ]

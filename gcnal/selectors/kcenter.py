@@ -6,6 +6,9 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from ..errors import InvalidParameterError
+from ..validation import check_positive_int
+
 #: Pool rows per block when measuring distances to the labelled set.
 _BLOCK_ELEMENTS = 1 << 24
 
@@ -74,8 +77,33 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
 
 
 def k_center_greedy(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
-                    budget: int, *, generator: Optional[torch.Generator] = None) -> Tensor:
+                    budget: int, *, generator: Optional[torch.Generator] = None,
+                    candidates: Optional[int] = None) -> Tensor:
     r"""The k-center greedy selector (CoreSet on raw features, CoreGCN on the
     GCN's first-layer embeddings): the labelled items are the initial centres,
-    see :func:`k_center_greedy_indices`. ``scores`` are unused."""
-    return k_center_greedy_indices(embeddings, labelled_mask, budget, generator)
+    see :func:`k_center_greedy_indices`. ``scores`` are unused.
+
+    Args:
+        candidates (int, optional): For large pools, pick only among this many
+            unlabelled items drawn uniformly from ``generator``; every labelled
+            item still counts as a centre. The work drops from
+            :math:`O(N (L + b) h)` to :math:`O(C (L + b) h)` for :math:`C`
+            candidates, at the price of the farthest items outside the draw.
+            (default: :obj:`None`, the whole pool)
+    """
+    if candidates is None:
+        return k_center_greedy_indices(embeddings, labelled_mask, budget, generator)
+    unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
+    candidates = check_positive_int(candidates, "candidates", "k_center_greedy")
+    if candidates < budget:
+        raise InvalidParameterError("candidates", f"None or an int >= budget ({budget})",
+                                    repr(candidates), "k_center_greedy")
+    if candidates >= unlabelled.numel():
+        return k_center_greedy_indices(embeddings, labelled_mask, budget, generator)
+    draw = torch.randperm(unlabelled.numel(), generator=generator,
+                          device=unlabelled.device)[:candidates]
+    keep = labelled_mask.clone()
+    keep[unlabelled[draw]] = True
+    nodes = torch.nonzero(keep, as_tuple=True)[0]
+    return nodes[k_center_greedy_indices(embeddings[nodes], labelled_mask[nodes], budget,
+                                         generator)]

@@ -14,6 +14,12 @@ from torch import Tensor
 from .ranking import rank_unlabelled
 
 
+def predictive_entropy(probs: Tensor) -> Tensor:
+    r"""Entropy over the last dimension, :math:`-\sum_c p_c \log p_c` (with
+    :math:`0 \log 0 = 0`): :math:`(\dots, C) \to (\dots)`."""
+    return -torch.special.xlogy(probs, probs).sum(dim=-1)
+
+
 def least_confidence(scores: Tensor, embeddings: Optional[Tensor], labelled_mask: Tensor,
                      budget: int, *, generator: Optional[torch.Generator] = None) -> Tensor:
     r"""Smallest top-1 probability first: :math:`\operatorname{arg\,min}_i \max_c P_{ic}`."""
@@ -33,5 +39,4 @@ def entropy(scores: Tensor, embeddings: Optional[Tensor], labelled_mask: Tensor,
     r"""Highest predictive entropy first:
     :math:`\operatorname{arg\,max}_i -\sum_c P_{ic} \log P_{ic}` (with
     :math:`0 \log 0 = 0`)."""
-    h = -torch.special.xlogy(scores, scores).sum(dim=1)
-    return rank_unlabelled(-h, labelled_mask, budget)
+    return rank_unlabelled(-predictive_entropy(scores), labelled_mask, budget)

@@ -208,3 +208,35 @@ def test_fashion_mnist_offline_copy_loads():
     ds = load_dataset("FashionMNIST")
     assert ds.train_x.shape == (60000, 28, 28, 1) and ds.test_x.shape == (10000, 28, 28, 1)
     assert np.bincount(ds.train_y).tolist() == [6000] * 10
+
+
+TASK_AWARE = ["learning_loss", "ta_vaal", "bald", "jls", "tjls", "vaal"]
+
+
+@pytest.fixture(scope="module")
+def task_aware_smoke(tmp_path_factory):
+    results_dir = tmp_path_factory.mktemp("task_aware")
+    assert run.main(["--profile", "smoke", "--methods", *TASK_AWARE, "--trials", "0",
+                     "--cycles", "2", "--study", STUDY, "--results-dir", str(results_dir),
+                     "--device", "cpu", "--threads", "1"]) == 0
+    return load_study(results_dir / STUDY)
+
+
+def test_task_aware_methods_run_the_loop_through_gcnal_select(task_aware_smoke):
+    rows = task_aware_smoke
+    assert sorted({r["method"] for r in rows}) == sorted(TASK_AWARE)
+    for method in TASK_AWARE:
+        mine = sorted((r for r in rows if r["method"] == method), key=lambda r: r["cycle"])
+        assert [r["labelled"] for r in mine] == [INITIAL, INITIAL + BUDGET]
+        assert all(0.0 <= r["accuracy"] <= 1.0 for r in mine)
+        assert all(r["gcnal_info"]["method"] == method for r in mine)
+        picks = [set(r["selected"]) for r in mine]
+        assert all(len(p) == BUDGET for p in picks) and not picks[0] & picks[1]
+
+
+def test_task_aware_learners_train_their_own_heads(task_aware_smoke):
+    # Each task-aware learner differs from the plain one (its own head or loss),
+    # so its first-cycle accuracy is its own; VAAL keeps the plain learner.
+    first = {r["method"]: r["accuracy"] for r in task_aware_smoke if r["cycle"] == 0}
+    plain = first["vaal"]
+    assert first["jls"] != plain and first["tjls"] != plain and first["bald"] != plain

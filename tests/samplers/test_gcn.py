@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from gcnal import CosineAdjacency
@@ -59,3 +60,31 @@ def test_dropout_scales_and_is_reproducible():
     assert torch.allclose(kept, torch.full_like(kept, 1 / 0.7))
     assert abs(float((a == 0).float().mean()) - 0.3) < 0.02
     assert dropout(x, 0.3, False) is x
+
+
+def test_bfloat16_first_layer_trains_close_to_float32(clustered_pool):
+    from sklearn.metrics import roc_auc_score
+
+    from gcnal import CosineAdjacency
+    from gcnal.samplers import score_sampler, train_sampler
+
+    x, labelled, _ = clustered_pool()
+    adj = CosineAdjacency(x)
+    scores = []
+    for dtype in (None, torch.bfloat16):
+        model = GCNSampler(16, cached=True, compute_dtype=dtype)
+        train_sampler(model, adj.vectors, adj, labelled, epochs=50,
+                      generator=torch.Generator().manual_seed(0))
+        assert model.conv1.weight.dtype == torch.float32
+        s, h = score_sampler(model, adj.vectors, adj)
+        assert s.dtype == torch.float32 and h.dtype == torch.float32
+        scores.append(s)
+    assert roc_auc_score(labelled.numpy(), scores[1].numpy()) > 0.9
+    assert (scores[0] - scores[1]).abs().max() < 0.05
+
+
+def test_compute_dtype_needs_the_cached_first_layer():
+    from gcnal import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'compute_dtype' parameter of PoolConv"):
+        GCNSampler(16, compute_dtype=torch.bfloat16)

@@ -62,3 +62,54 @@ def test_selector_signature_uses_embeddings():
     emb = torch.tensor([[0.0], [10.0], [3.0]])
     labelled = torch.tensor([True, False, False])
     assert k_center_greedy(None, emb, labelled, 2).tolist() == [1, 2]
+
+
+def _pool(seed=0, n=400):
+    g = torch.Generator().manual_seed(seed)
+    points = torch.randn(n, 8, generator=g)
+    labelled = torch.zeros(n, dtype=torch.bool)
+    labelled[torch.randperm(n, generator=g)[:30]] = True
+    return points, labelled
+
+
+def test_candidates_restrict_the_picks_to_a_generator_drawn_subset():
+    points, labelled = _pool()
+    picks = k_center_greedy(None, points, labelled, 10, candidates=50,
+                            generator=torch.Generator().manual_seed(3))
+    unlabelled = torch.nonzero(~labelled, as_tuple=True)[0]
+    draw = unlabelled[torch.randperm(unlabelled.numel(),
+                                     generator=torch.Generator().manual_seed(3))[:50]]
+    assert set(picks.tolist()) <= set(draw.tolist()) and len(set(picks.tolist())) == 10
+    # k-center greedy over labelled + candidates, labelled still the centres
+    nodes = torch.cat([torch.nonzero(labelled, as_tuple=True)[0], draw]).sort().values
+    expected = nodes[k_center_greedy_indices(points[nodes], labelled[nodes], 10)]
+    assert picks.tolist() == expected.tolist()
+    again = k_center_greedy(None, points, labelled, 10, candidates=50,
+                            generator=torch.Generator().manual_seed(3))
+    assert torch.equal(picks, again)
+
+
+def test_candidates_default_and_past_the_pool_keep_the_full_pool_behaviour():
+    points, labelled = _pool()
+    full = k_center_greedy_indices(points, labelled, 10)
+    assert torch.equal(k_center_greedy(None, points, labelled, 10), full)
+    assert torch.equal(k_center_greedy(None, points, labelled, 10, candidates=10_000), full)
+
+
+@pytest.mark.parametrize("bad", [5, 0, 2.5])
+def test_candidates_below_the_budget_are_refused(bad):
+    from gcnal import InvalidParameterError
+
+    points, labelled = _pool()
+    with pytest.raises(InvalidParameterError, match="'candidates' parameter of k_center_greedy"):
+        k_center_greedy(None, points, labelled, 10, candidates=bad)
+
+
+def test_select_reports_the_candidates():
+    import gcnal
+
+    points, labelled = _pool()
+    sel = gcnal.select(points, labelled, 10, method="coreset", seed=0,
+                       selector_options={"candidates": 60}, return_info=True)
+    assert sel.info["selector_options"] == {"candidates": 60}
+    assert not labelled[sel.indices].any()
