@@ -8,7 +8,7 @@ from torch import Tensor, nn
 
 from ..errors import InvalidParameterError
 from ..validation import check_positive_int
-from .functional import batched, check_batch, eval_mode
+from .functional import check_batch, eval_mode
 from .joint_head import JointHead
 from .loss_prediction import LossPredictionModule
 
@@ -62,7 +62,7 @@ def collect_signals(features: Callable[[Tensor], Union[Tensor, Sequence[Tensor]]
     modules = [m for m in (model, loss_module, joint_head) if isinstance(m, nn.Module)]
     out: Dict[str, list] = {name: [] for name, head in heads.items() if head is not None}
     with eval_mode(*modules):
-        for batch in batched(inputs, batch_size):
+        for batch in inputs.split(batch_size):
             levels = features(batch)
             levels = [levels] if isinstance(levels, Tensor) else list(levels)
             if loss_module is not None:

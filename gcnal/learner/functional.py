@@ -63,12 +63,5 @@ def check_batch(inputs, owner: str, parameter: str = "inputs") -> Tensor:
     return inputs
 
 
-def batched(inputs: Tensor, batch_size) -> Iterator[Tensor]:
-    """Consecutive slices of at most ``batch_size`` items (all at once for ``None``)."""
-    step = inputs.size(0) if batch_size is None else batch_size
-    for start in range(0, inputs.size(0), step):
-        yield inputs[start:start + step]
-
-
-__all__ = ["batched", "check_batch", "check_module", "eval_mode", "global_average_pool",
+__all__ = ["check_batch", "check_module", "eval_mode", "global_average_pool",
            "mirror_pairs"]

@@ -22,7 +22,7 @@ from ..api import make_generator
 from ..errors import InvalidParameterError
 from ..samplers.functional import dropout
 from ..validation import check_positive_int, check_real
-from .functional import batched, check_batch, check_module, eval_mode
+from .functional import check_batch, check_module, eval_mode
 
 
 class MCDropout(nn.Module):
@@ -144,7 +144,7 @@ def mc_dropout_probs(model: nn.Module, inputs: Tensor, samples: int = 20, *,
     forward = model if forward is None else forward
     out = []
     with mc_dropout(model, generator):
-        for batch in batched(inputs, batch_size):
+        for batch in inputs.split(batch_size or inputs.size(0)):
             draws = []
             for _ in range(samples):
                 logits = forward(batch)
