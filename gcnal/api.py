@@ -206,7 +206,7 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
     signal = check_signals(preset.signal, {"probs": probs, "mc_probs": mc_probs,
                                            "predicted_loss": predicted_loss,
                                            "labelled_scores": labelled_scores},
-                           x.size(0), preset.name)
+                           x.size(0), preset.name, required=preset.signal_required)
     sampler_factory = _resolve(sampler if sampler is not None else preset.sampler, SAMPLERS,
                                "sampler")
     select_fn = _resolve(selector if selector is not None else preset.selector, SELECTORS,

@@ -3,7 +3,7 @@ from .registry import register_method, register_sampler, register_selector
 from .samplers import BatchTransformerSampler, GATSampler, GCNSampler
 from .selectors import (bald, closest_to_margin, entropy, featprop, k_center_greedy,
                         learning_loss, least_confidence, margin, mc_entropy, probcover,
-                        random_sampling, typiclust, vaal)
+                        random_sampling, typical_diverse, typiclust, vaal)
 
 register_sampler("gcn", GCNSampler)
 register_sampler("gat", GATSampler)
@@ -22,6 +22,7 @@ register_selector("learning_loss", learning_loss)
 register_selector("bald", bald)
 register_selector("mc_entropy", mc_entropy)
 register_selector("vaal", vaal)
+register_selector("typical_diverse", typical_diverse)
 
 register_method("random", selector="random",
                 description="uniform sampling without replacement")
@@ -82,3 +83,7 @@ register_method("vaal", selector="vaal",
 register_method("ta_vaal", selector="vaal", signal="predicted_loss",
                 description="VAAL conditioned on the learner's normalised predicted loss "
                             "(Kim et al., CVPR 2021; feature-vector adaptation)")
+register_method("typical_diverse", selector="typical_diverse", signal="probs",
+                signal_required=False,
+                description="gcnal's recommended default: the most typical (and, with probs, "
+                            "uncertain) items, kept a pool-adapted radius apart")

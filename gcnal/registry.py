@@ -78,6 +78,9 @@ class Method:
             (``"probs"``, ``"mc_probs"``, ``"predicted_loss"`` or
             ``"labelled_scores"``, see :mod:`gcnal.signals`); ``None`` for
             none.
+        signal_required: Whether ``select`` refuses to run without the
+            signal; if ``False`` the selector receives ``scores=None`` when
+            it is not given.
         description: One line for ``available_methods`` listings and docs.
     """
 
@@ -86,6 +89,7 @@ class Method:
     sampler: Optional[Union[str, Callable[..., Any]]] = None
     signal: Optional[str] = None
     description: str = ""
+    signal_required: bool = True
 
 
 SAMPLERS: Registry[Callable[..., Any]] = Registry("sampler")
@@ -110,17 +114,22 @@ def register_selector(name: str, selector: Callable, overwrite: bool = False):
 def register_method(name: str, *, selector: Union[str, Callable],
                     sampler: Optional[Union[str, Callable[..., Any]]] = None,
                     signal: Optional[str] = None, description: str = "",
-                    overwrite: bool = False) -> Method:
+                    signal_required: bool = True, overwrite: bool = False) -> Method:
     """Register a preset usable as ``gcnal.select(..., method=name)``; its
     selector receives the learner ``signal`` (a :data:`gcnal.signals.SIGNALS`
-    name, passed to ``select`` as a keyword of that name) as ``scores``."""
+    name, passed to ``select`` as a keyword of that name) as ``scores``, or
+    ``None`` when the signal is optional (``signal_required=False``) and not
+    given."""
     from .signals import SIGNALS
 
     if signal is not None and signal not in SIGNALS:
         raise InvalidParameterError("signal", f"None or one of {sorted(SIGNALS)}", repr(signal),
                                     "register_method")
-    return METHODS.register(name, Method(name, selector, sampler, signal, description),
-                            overwrite)
+    if not isinstance(signal_required, bool):
+        raise InvalidParameterError("signal_required", "a bool", repr(signal_required),
+                                    "register_method")
+    return METHODS.register(name, Method(name, selector, sampler, signal, description,
+                                         signal_required), overwrite)
 
 
 def available_methods() -> List[str]:

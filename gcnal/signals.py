@@ -101,14 +101,15 @@ SIGNALS: Dict[str, Callable[..., Tensor]] = {
 
 
 def check_signals(signal, given: Dict[str, object], num_items: int, method: str,
-                  owner: str = "select"):
+                  owner: str = "select", required: bool = True):
     """The validated tensor of the preset's ``signal`` (``None`` if it has
-    none; a missing one is an error naming its expected shape); every other
-    signal in ``given`` must be ``None``, since nothing would read it."""
+    none, or if it is not ``required`` and not given; a missing required one
+    is an error naming its expected shape); every other signal in ``given``
+    must be ``None``, since nothing would read it."""
     for name, value in given.items():
         if name != signal and value is not None:
             raise InvalidParameterError(name, f"None for method '{method}' (it does not use "
                                         f"'{name}')", "an array", owner)
-    if signal is None:
+    if signal is None or (not required and given.get(signal) is None):
         return None
     return SIGNALS[signal](given.get(signal), num_items, owner)

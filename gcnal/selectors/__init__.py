@@ -5,11 +5,12 @@ from .featprop import featprop, propagate_features
 from .kcenter import k_center_greedy, k_center_greedy_indices, min_distance_to
 from .kmeans import kmeans, kmeans_plus_plus, nearest_centroid
 from .learning_loss import learning_loss
-from .probability import entropy, least_confidence, margin, predictive_entropy
+from .probability import entropy, least_confidence, margin, predictive_entropy, top2_gap
 from .probcover import (ball_edges, coverage, knn_distances, max_coverage, probcover,
                         purity_delta)
 from .random_sampling import random_sampling
 from .ranking import rank_unlabelled
+from .typical_diverse import cell_radius, percentile_rank, typical_diverse
 from .typiclust import typicality, typiclust
 from .uncertainty import closest_to_margin
 from .vaal import vaal
@@ -17,6 +18,7 @@ from .vaal import vaal
 __all__ = [
     "bald",
     "ball_edges",
+    "cell_radius",
     "closest_to_margin",
     "coverage",
     "entropy",
@@ -35,11 +37,14 @@ __all__ = [
     "mutual_information",
     "nearest_centroid",
     "predictive_entropy",
+    "percentile_rank",
     "probcover",
     "propagate_features",
     "purity_delta",
     "random_sampling",
     "rank_unlabelled",
+    "top2_gap",
+    "typical_diverse",
     "typicality",
     "typiclust",
     "vaal",

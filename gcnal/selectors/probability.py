@@ -20,6 +20,13 @@ def predictive_entropy(probs: Tensor) -> Tensor:
     return -torch.special.xlogy(probs, probs).sum(dim=-1)
 
 
+def top2_gap(probs: Tensor) -> Tensor:
+    r"""Gap between the two most likely classes, :math:`P_{i,(1)} - P_{i,(2)}`,
+    in :math:`[0, 1]`; small means uncertain."""
+    top2 = probs.topk(2, dim=1).values
+    return top2[:, 0] - top2[:, 1]
+
+
 def least_confidence(scores: Tensor, embeddings: Optional[Tensor], labelled_mask: Tensor,
                      budget: int, *, generator: Optional[torch.Generator] = None) -> Tensor:
     r"""Smallest top-1 probability first: :math:`\operatorname{arg\,min}_i \max_c P_{ic}`."""
@@ -30,8 +37,7 @@ def margin(scores: Tensor, embeddings: Optional[Tensor], labelled_mask: Tensor,
            budget: int, *, generator: Optional[torch.Generator] = None) -> Tensor:
     r"""Smallest gap between the two most likely classes first:
     :math:`\operatorname{arg\,min}_i P_{i,(1)} - P_{i,(2)}`."""
-    top2 = scores.topk(2, dim=1).values
-    return rank_unlabelled(top2[:, 0] - top2[:, 1], labelled_mask, budget)
+    return rank_unlabelled(top2_gap(scores), labelled_mask, budget)
 
 
 def entropy(scores: Tensor, embeddings: Optional[Tensor], labelled_mask: Tensor,
