@@ -38,7 +38,7 @@ from .learners import DeviceData, accuracy, build_learner, predict, train_learne
 from .profiles import Profile
 from .results_io import append_row, describe_device, git_commit, read_rows, result_path, utc_now
 from .selection import FEATURELESS_METHODS, gcnal_version, method_signal, select_batch
-from .task_aware import IMAGE_METHODS, task_learner
+from .task_aware import IMAGE_METHODS, LEARNER_OVERRIDES, task_learner
 
 __all__ = ["derive_seed", "initial_labelled", "PreparedData", "prepare_data", "run_trial", "ResumeError"]
 
@@ -132,7 +132,8 @@ def run_trial(
         deadline: a ``time.time()`` after which no new cycle is started.
     """
     ds = data.dataset
-    profile = profile.replace(augment=bool(ds.augment))  # the dataset decides augmentation
+    # the dataset decides augmentation; some methods' papers set their learner's lr
+    profile = profile.replace(augment=bool(ds.augment), **LEARNER_OVERRIDES.get(method, {}))
     cycles = profile.cycles if cycles is None else cycles
     seed = int(trial)
     path = result_path(results_dir, study, ds.name, method, trial)

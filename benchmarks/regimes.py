@@ -304,7 +304,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     run.add_argument("--studies", nargs="+", default=list(STUDIES), choices=list(STUDIES))
     run.add_argument("--methods", nargs="+", default=["random", "coreset", "uncertain_gcn",
                                                       "core_gcn", "entropy", "margin", "typiclust",
-                                                      "probcover", "featprop", "typical_diverse"])
+                                                      "least_confidence", "probcover", "featprop", "typical_diverse"])
     run.add_argument("--trials", nargs="+", type=int, default=[0, 1, 2])
     run.add_argument("--data-dir", default=None)
     run.add_argument("--threads", type=int, default=1)

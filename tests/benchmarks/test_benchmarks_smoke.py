@@ -240,3 +240,9 @@ def test_task_aware_learners_train_their_own_heads(task_aware_smoke):
     first = {r["method"]: r["accuracy"] for r in task_aware_smoke if r["cycle"] == 0}
     plain = first["vaal"]
     assert first["jls"] != plain and first["tjls"] != plain and first["bald"] != plain
+
+
+def test_tjls_trains_at_its_papers_learning_rate_and_says_so(task_aware_smoke):
+    lrs = {r["method"]: r["config"]["train"]["lr"] for r in task_aware_smoke}
+    assert lrs["tjls"] == 0.01
+    assert lrs["jls"] == lrs["vaal"] != 0.01

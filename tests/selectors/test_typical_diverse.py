@@ -1,0 +1,122 @@
+"""typical_diverse, gcnal's recommended selector, and its pieces."""
+import numpy as np
+import pytest
+import torch
+
+import gcnal
+from gcnal import InvalidParameterError
+from gcnal.graph import l2_normalize
+from gcnal.selectors import cell_radius, percentile_rank, top2_gap, typical_diverse, typicality
+
+
+def _pairwise(v):
+    return torch.cdist(v, v) + 10 * torch.eye(v.size(0))
+
+
+def test_percentile_rank_by_hand():
+    assert percentile_rank(torch.tensor([3.0, -1.0, 10.0, 0.0])).tolist() == [0.75, 0.25, 1.0, 0.5]
+
+
+def test_cell_radius_holds_about_n_over_cells_items(gen):
+    # 64 points evenly on a circle: the 8th nearest of each is 8 steps away
+    angles = torch.arange(64) * (2 * torch.pi / 64)
+    x = torch.stack([angles.cos(), angles.sin()], dim=1)
+    step = float((x[0] - x[1]).norm())
+    radius = cell_radius(x, cells=8, generator=gen())
+    assert radius == pytest.approx(float((x[0] - x[4]).norm()), rel=1e-5)  # 8th nearest: 4 away
+    assert radius > 3 * step
+
+
+@pytest.mark.parametrize("radius", [0.2, 0.4, 0.6])
+def test_no_two_picks_closer_than_the_radius_when_the_pool_allows(radius, gen):
+    g = gen(1)
+    x = torch.randn(400, 3, generator=g)
+    labelled = torch.zeros(400, dtype=torch.bool)
+    labelled[:5] = True
+    v = l2_normalize(x)
+    picks = typical_diverse(None, x, labelled, 8, generator=gen(), radius=radius)
+    assert _pairwise(v[picks]).min() > radius
+    assert torch.cdist(v[picks], v[labelled]).min() > radius
+
+
+def test_radius_halves_when_the_pool_has_no_room_left(blobs, gen):
+    x, _ = blobs(num_clusters=2, per_cluster=20)
+    labelled = torch.zeros(40, dtype=torch.bool)
+    labelled[0] = True
+    picks = typical_diverse(None, x, labelled, 39, generator=gen(), radius=1.9)
+    assert sorted(picks.tolist()) == list(range(1, 40))
+
+
+def test_without_probs_the_first_pick_is_the_most_typical(blobs, gen):
+    x, _ = blobs(num_clusters=3, per_cluster=30)
+    labelled = torch.zeros(90, dtype=torch.bool)
+    picks = typical_diverse(None, x, labelled, 1, generator=gen())
+    assert int(picks[0]) == int(typicality(l2_normalize(x), 20).argmax())
+
+
+def test_skips_outliers_that_k_center_picks(blobs, gen):
+    # two unlabelled clusters and 5 far outliers: k-center spends picks on the
+    # outliers, typical_diverse covers the clusters
+    x, assign = blobs(num_clusters=3, per_cluster=40, d=8)
+    g = gen(2)
+    outliers = 5 * torch.randn(5, 8, generator=g)
+    x = torch.cat([x, outliers])
+    labelled = torch.zeros(125, dtype=torch.bool)
+    labelled[torch.nonzero(assign == 0, as_tuple=True)[0][:3]] = True
+    picks = typical_diverse(None, x, labelled, 4, generator=gen())
+    assert (picks < 120).all()
+    assert set(assign[picks].tolist()) >= {1, 2}
+    coreset = gcnal.select(x, labelled, 4, method="coreset")
+    assert (coreset >= 120).any()
+
+
+def test_full_uncertainty_weight_without_radius_is_margin_sampling(gen):
+    g = gen(3)
+    x = torch.randn(200, 6, generator=g)
+    probs = torch.softmax(3 * torch.randn(200, 4, generator=g), dim=1)
+    labelled = torch.zeros(200, dtype=torch.bool)
+    labelled[::7] = True
+    picks = typical_diverse(probs, x, labelled, 10, generator=gen(), uncertainty_weight=1.0,
+                            radius=0.0)
+    expected = gcnal.select(x, labelled, 10, method="margin", probs=probs)
+    assert picks.tolist() == expected.tolist()
+    assert (top2_gap(probs)[picks] <= top2_gap(probs)[~labelled].sort().values[9]).all()
+
+
+def test_probs_tilt_the_picks_towards_uncertain_items(gen):
+    g = gen(4)
+    x = torch.randn(600, 6, generator=g)
+    probs = torch.softmax(4 * torch.randn(600, 5, generator=g), dim=1)
+    labelled = torch.zeros(600, dtype=torch.bool)
+    labelled[:20] = True
+    gap = top2_gap(probs)
+    with_probs = gcnal.select(x, labelled, 30, method="typical_diverse", probs=probs, seed=0)
+    without = gcnal.select(x, labelled, 30, method="typical_diverse", seed=0)
+    assert gap[with_probs].mean() < gap[without].mean() - 0.1
+
+
+def test_same_seed_same_picks_and_global_rng_untouched(blobs):
+    x, _ = blobs()
+    labelled = torch.zeros(240, dtype=torch.bool)
+    labelled[:12] = True
+    state = torch.get_rng_state()
+    a = gcnal.select(x.numpy(), labelled.numpy(), 15, method="typical_diverse", seed=5)
+    b = gcnal.select(x.numpy(), labelled.numpy(), 15, method="typical_diverse", seed=5)
+    assert torch.equal(state, torch.get_rng_state())
+    np.testing.assert_array_equal(a, b)
+
+
+def test_mc_probs_are_refused_with_the_parameter_named(blobs):
+    x, _ = blobs(per_cluster=5)
+    with pytest.raises(InvalidParameterError, match="'mc_probs'"):
+        gcnal.select(x, torch.zeros(30, dtype=torch.bool), 3, method="typical_diverse",
+                     mc_probs=torch.full((30, 2, 3), 1 / 3))
+
+
+@pytest.mark.parametrize("name, value", [("uncertainty_weight", 1.5), ("uncertainty_weight", True),
+                                         ("radius", -0.1), ("radius", "big"), ("k", 0)])
+def test_bad_options_name_the_parameter(blobs, name, value):
+    x, _ = blobs(per_cluster=5)
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of typical_diverse"):
+        gcnal.select(x, torch.zeros(30, dtype=torch.bool), 3, method="typical_diverse",
+                     selector_options={name: value})
