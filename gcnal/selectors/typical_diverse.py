@@ -46,7 +46,8 @@ def cell_radius(vectors: Tensor, cells: int, generator: Optional[torch.Generator
 
 def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                     budget: int, *, generator: Optional[torch.Generator] = None, k: int = 20,
-                    uncertainty_weight: float = 0.5, radius: Union[str, float] = "auto") -> Tensor:
+                    uncertainty_weight: float = 0.5, radius: Union[str, float] = "auto",
+                    knn_backend: str = "torch") -> Tensor:
     r"""Typicality-weighted picks, kept apart by a radius, tilted towards the
     learner's uncertainty when its probabilities are given.
 
@@ -90,13 +91,20 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         radius (float or str): :math:`r` in L2 distance between unit vectors
             (:math:`\sqrt{2 - 2 \cos}`, so in :math:`[0, 2]`), or ``"auto"``.
             ``0`` switches the diversity step off. (default: :obj:`"auto"`)
+        knn_backend (str): :func:`~gcnal.knn.knn_search`'s backend for the
+            typicality (``"faiss"`` or ``"faiss-approx"`` on large pools).
+            (default: :obj:`"torch"`)
 
     Returns:
         :math:`(\text{budget},)` int64 indices, unique, all unlabelled, in
         pick order.
     """
     from ..graph import l2_normalize
+    from ..knn import KNN_BACKENDS
 
+    if knn_backend not in KNN_BACKENDS:
+        raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",
+                                    repr(knn_backend), "typical_diverse")
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise InvalidParameterError("k", "an int >= 1", repr(k), "typical_diverse")
     if isinstance(uncertainty_weight, bool) or not isinstance(uncertainty_weight, (int, float)) \
@@ -110,7 +118,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
-    pool_score = percentile_rank(typicality(vectors, k)[unlabelled])
+    pool_score = percentile_rank(typicality(vectors, k, knn_backend)[unlabelled])
     if scores is not None and uncertainty_weight > 0:
         uncertain = percentile_rank(-top2_gap(scores.float())[unlabelled])
         pool_score = pool_score.pow(1.0 - uncertainty_weight) * uncertain.pow(uncertainty_weight)

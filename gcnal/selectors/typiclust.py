@@ -11,7 +11,7 @@ from ..errors import InvalidParameterError
 from .kmeans import kmeans
 
 
-def typicality(points: Tensor, k: int = 20) -> Tensor:
+def typicality(points: Tensor, k: int = 20, backend: str = "torch") -> Tensor:
     r"""Typicality of each point among ``points``: the inverse mean distance
     to its :math:`k` nearest others (capped at :math:`\lfloor n / 2 \rfloor`
     as in the paper's code),
@@ -21,9 +21,9 @@ def typicality(points: Tensor, k: int = 20) -> Tensor:
         \in \operatorname{kNN}(\mathbf{x})} \lVert \mathbf{x} - \mathbf{x}_j
         \rVert\Big)^{-1},
 
-    by :func:`~gcnal.knn.knn_search` on L2-normalised points (distance
-    :math:`\sqrt{2 - 2\cos}`), memory :math:`O(nk)`. With fewer than two
-    points every typicality is 0.
+    by :func:`~gcnal.knn.knn_search` (its ``backend``) on L2-normalised
+    points (distance :math:`\sqrt{2 - 2\cos}`), memory :math:`O(nk)`. With
+    fewer than two points every typicality is 0.
     """
     from ..knn import knn_search
 
@@ -31,7 +31,7 @@ def typicality(points: Tensor, k: int = 20) -> Tensor:
     k = min(k, n // 2)
     if k < 1:
         return torch.zeros(n, device=points.device)
-    _, sim = knn_search(points, k)
+    _, sim = knn_search(points, k, backend)
     mean = (2.0 - 2.0 * sim).clamp_min(0).sqrt().mean(dim=1)
     return 1.0 / (mean + 1e-8)
 

@@ -114,9 +114,21 @@ def test_mc_probs_are_refused_with_the_parameter_named(blobs):
 
 
 @pytest.mark.parametrize("name, value", [("uncertainty_weight", 1.5), ("uncertainty_weight", True),
-                                         ("radius", -0.1), ("radius", "big"), ("k", 0)])
+                                         ("radius", -0.1), ("radius", "big"), ("k", 0),
+                                         ("knn_backend", "annoy")])
 def test_bad_options_name_the_parameter(blobs, name, value):
     x, _ = blobs(per_cluster=5)
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of typical_diverse"):
         gcnal.select(x, torch.zeros(30, dtype=torch.bool), 3, method="typical_diverse",
                      selector_options={name: value})
+
+
+def test_faiss_backend_gives_about_the_same_picks(blobs):
+    pytest.importorskip("faiss")
+    x, _ = blobs()
+    labelled = torch.zeros(240, dtype=torch.bool)
+    labelled[:6] = True
+    exact = gcnal.select(x, labelled, 20, method="typical_diverse", seed=0)
+    fast = gcnal.select(x, labelled, 20, method="typical_diverse", seed=0,
+                        selector_options={"knn_backend": "faiss"})
+    assert len(set(exact.tolist()) & set(fast.tolist())) >= 16
