@@ -36,8 +36,9 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 METHOD_ORDER = ["random", "coreset", "uncertain_gcn", "core_gcn", "entropy", "margin", "least_confidence",
                 "uncertain_gat", "core_gat", "uncertain_transformer", "core_transformer", "featprop",
                 "probcover", "typiclust", "learning_loss", "bald", "mc_entropy", "jls", "tjls", "vaal",
-                "ta_vaal"]
+                "ta_vaal", "typical_diverse"]
 METHOD_NAMES = {
+    "typical_diverse": "TypicalDiverse (recommended)",
     "random": "Random",
     "coreset": "CoreSet",
     "uncertain_gcn": "UncertainGCN",
@@ -202,9 +203,12 @@ def render_markdown(rows: List[Dict], title: str, image: Optional[str] = None) -
 
 def _colour(method: str) -> str:
     """The same colour for a method in every plot (one of tab20's, by its place in
-    :data:`METHOD_ORDER`; unknown methods share the last ones)."""
+    :data:`METHOD_ORDER`; unknown methods share the last ones); the recommended
+    method is black."""
     import matplotlib
 
+    if method == "typical_diverse":
+        return "black"
     index = METHOD_ORDER.index(method) if method in METHOD_ORDER else 18 + sum(map(ord, method)) % 2
     return matplotlib.colormaps["tab20"](index % 20)
 

@@ -70,3 +70,28 @@ def test_plug_in_sampler_by_class_and_name(pool):
     obj = gcnal.select(features, mask, 4, method="uncertain_gcn", sampler=MeanSampler(4),
                        seed=0, epochs=5)
     assert len(set(obj.tolist())) == 4
+
+
+def test_optional_signal_preset_runs_with_and_without_it(pool):
+    features, labelled = pool[0], pool[1]
+    seen = []
+
+    def spy(scores, embeddings, labelled_mask, budget, *, generator=None):
+        seen.append(scores)
+        return torch.nonzero(~labelled_mask, as_tuple=True)[0][:budget]
+
+    gcnal.register_method("test_optional_probs", selector=spy, signal="probs",
+                          signal_required=False, overwrite=True)
+    n = len(labelled)
+    probs = np.full((n, 3), 1 / 3)
+    gcnal.select(features, labelled, 2, method="test_optional_probs")
+    gcnal.select(features, labelled, 2, method="test_optional_probs", probs=probs)
+    assert seen[0] is None and tuple(seen[1].shape) == (n, 3)
+    with pytest.raises(InvalidParameterError, match="'probs'"):
+        gcnal.select(features, labelled, 2, method="test_optional_probs", probs=probs[:-1])
+
+
+def test_signal_required_must_be_a_bool():
+    with pytest.raises(InvalidParameterError, match="'signal_required' parameter of register_method"):
+        gcnal.register_method("test_bad_flag", selector="random", signal="probs",
+                              signal_required="no")
