@@ -82,8 +82,8 @@ STUDIES: Dict[str, Study] = {s.name: s for s in (
     Study("fmnist_small", "fashion_mnist", initial=10, budget=10, cycles=8),
     Study("fmnist_linear", "fashion_mnist", initial=100, budget=100, cycles=8),
     Study("cifar_small", "cifar10", initial=20, budget=20, cycles=8, role="held out"),
-    Study("cifar_imbalanced", "cifar10", initial=100, budget=100, cycles=6, imbalance=10,
-          role="held out"),
+    Study("cifar_imbalanced", "cifar10", initial=100, budget=100, cycles=6, pool=5500,
+          imbalance=10, role="held out"),
     Study("friedman", "friedman", initial=20, budget=20, cycles=8, role="held out"),
 )}
 
@@ -128,7 +128,8 @@ def build_pool(study: Study, trial: int, data_dir=None) -> Pool:
     data = load_dataset(study.dataset, data_dir)
     labels = data.train_y
     if study.imbalance:
-        per_class = study.pool // (5 + 5 / study.imbalance) / 5
+        # 5 m + 5 m / imbalance = pool items: m per class for 5-9, m / imbalance for 0-4
+        per_class = study.pool / (5 * (1 + 1 / study.imbalance))
         counts = [round(per_class / study.imbalance)] * 5 + [round(per_class)] * 5
         index = np.concatenate([rng.choice(np.flatnonzero(labels == c), n, replace=False)
                                 for c, n in enumerate(counts)])
@@ -270,8 +271,9 @@ def render_table(rows: List[Dict]) -> str:
     from .report import METHOD_NAMES, _order
 
     comparison = compare_to_random(rows)
-    studies = list(STUDIES) + [PAPER_STUDY[0]]
-    studies = [s for s in studies if any(k[0] == s for k in comparison)]
+    present = {study for (study, _) in comparison}
+    known = list(STUDIES) + [PAPER_STUDY[0]]
+    studies = [s for s in known if s in present] + sorted(present - set(known))
     roles = {r["study"]: r["role"] for r in rows}
     trials = {s: len({r["trial"] for r in rows if r["study"] == s and r["method"] == "random"})
               for s in studies}

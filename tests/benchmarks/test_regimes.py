@@ -1,0 +1,70 @@
+"""The across-regimes studies: pools, learners, rows and the wins/ties/losses table."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from benchmarks import regimes
+from benchmarks.datasets import default_data_dir
+from benchmarks.results_io import read_rows
+
+TINY_FRIEDMAN = dataclasses.replace(regimes.STUDIES["friedman"], name="tiny", pool=300,
+                                    initial=10, budget=10, cycles=2)
+
+
+def test_regression_study_runs_every_method_kind_and_records_provenance(tmp_path):
+    pool = regimes.build_pool(TINY_FRIEDMAN, trial=0)
+    path = tmp_path / "tiny.jsonl"
+    for method in ("random", "typical_diverse", "core_gcn", "margin"):
+        regimes.run_trial(TINY_FRIEDMAN, pool, method, 0, path)
+    rows = read_rows(path)
+    # margin needs class probabilities: skipped on a regression task, not faked
+    assert sorted({r["method"] for r in rows}) == ["core_gcn", "random", "typical_diverse"]
+    for method in ("random", "typical_diverse", "core_gcn"):
+        mine = [r for r in rows if r["method"] == method]
+        assert [r["labelled"] for r in mine] == [10, 20, 30]
+        assert all(r["metric"] == "rmse" and r["value"] > 0 for r in mine)
+        assert all(r["commit"] and r["date"] and r["device"] for r in mine)
+    # the same initial labels for every method: the same first-cycle learner
+    assert len({r["value"] for r in rows if r["cycle"] == 0}) == 1
+    before = len(rows)
+    regimes.run_trial(TINY_FRIEDMAN, pool, "random", 0, path)  # finished: skipped
+    assert len(read_rows(path)) == before
+
+
+def test_imbalanced_pool_has_the_stated_ratio():
+    if not (default_data_dir() / "cifar-10").exists() and not any(default_data_dir().glob("cifar*")):
+        pytest.skip(f"no offline CIFAR-10 at {default_data_dir()}")
+    pool = regimes.build_pool(regimes.STUDIES["cifar_imbalanced"], trial=0)
+    counts = np.bincount(pool.train_y, minlength=10)
+    assert counts[5:].min() == counts[5:].max() == 10 * counts[:5].max()
+    assert counts[:5].min() == counts[:5].max()
+    assert pool.train_x.shape[1] == 64 and np.bincount(pool.test_y).min() == 1000
+
+
+def _rows(study, metric, values):
+    return [{"study": study, "role": "dev", "metric": metric, "method": m, "trial": t,
+             "labelled": n, "value": v}
+            for (m, n), per_trial in values.items() for t, v in enumerate(per_trial)]
+
+
+def test_wins_ties_losses_against_random():
+    rows = _rows("s", "accuracy", {
+        ("random", 10): [0.5, 0.5, 0.5], ("better", 10): [0.5, 0.5, 0.5],  # first cycle: not counted
+        ("random", 20): [0.60, 0.62, 0.61], ("better", 20): [0.70, 0.71, 0.72],
+        ("random", 30): [0.70, 0.71, 0.69], ("better", 30): [0.69, 0.73, 0.70],
+        ("random", 40): [0.80, 0.80, 0.81], ("better", 40): [0.70, 0.71, 0.70],
+    })
+    entry = regimes.compare_to_random(rows)[("s", "better")]
+    assert (entry["wins"], entry["ties"], entry["losses"]) == (1, 1, 1)
+    assert entry["cycles"][0]["diff"] == pytest.approx(10.0)  # percentage points
+
+
+def test_lower_rmse_counts_as_a_win():
+    rows = _rows("r", "rmse", {
+        ("random", 1): [3.0, 3.0], ("m", 1): [3.0, 3.0],
+        ("random", 2): [2.0, 2.1], ("m", 2): [1.5, 1.55],
+    })
+    entry = regimes.compare_to_random(rows)[("r", "m")]
+    assert entry["wins"] == 1 and entry["cycles"][0]["diff"] == pytest.approx(0.525)
+    assert "1/0/0" in regimes.render_table(rows)
