@@ -33,8 +33,9 @@ the recommended method and its defaults; "held out" ones were run only after
 that choice was fixed.
 
 Rows (one per study, method, trial, cycle; with command, commit, machine,
-seed, date) go to ``benchmarks/results/regimes/<study>.jsonl``; a finished
-(study, method, trial) is skipped when the command is run again.
+seed, date) go to ``benchmarks/results/regimes/<study>.jsonl``, a trial's
+rows all at once; a finished (study, method, trial) is skipped when the
+command is run again.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ import gcnal
 from gcnal.registry import METHODS
 
 from .datasets import load_dataset
-from .results_io import append_row, describe_device, git_commit, read_rows, utc_now
+from .results_io import append_rows, describe_device, git_commit, read_rows, utc_now
 
 RESULTS = Path(__file__).resolve().parent / "results" / "regimes"
 log = logging.getLogger("benchmarks.regimes")
@@ -175,11 +176,8 @@ def _uses_probs(method: str) -> bool:
 def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> None:
     """One learning curve: initial random labels (the same for every method of
     the trial), then ``cycles`` selections of ``budget`` items."""
-    done = [r for r in read_rows(path) if r["method"] == method and r["trial"] == trial]
-    if len(done) == study.cycles + 1:
-        return
-    if done:
-        raise SystemExit(f"{path}: {method} trial {trial} is incomplete; delete its rows and rerun")
+    if any(r["method"] == method and r["trial"] == trial for r in read_rows(path)):
+        return  # a trial's rows are written together, so it is finished
     preset = METHODS.resolve(method)
     if pool.num_classes == 0 and preset.signal == "probs" and preset.signal_required:
         log.info("%s: %s needs class probabilities; skipped on a regression task", study.name, method)
@@ -187,6 +185,7 @@ def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> 
     rng = np.random.default_rng(_seed(trial, 4))
     labelled = np.zeros(len(pool.train_x), dtype=bool)
     labelled[rng.choice(len(labelled), study.initial, replace=False)] = True
+    rows = []
     for cycle in range(study.cycles + 1):
         metric, probs = fit_and_score(pool, np.flatnonzero(labelled), _seed(trial, 10 + cycle))
         row = {"study": study.name, "role": study.role, "task": study.task, "method": method,
@@ -204,10 +203,9 @@ def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> 
             if labelled[picks].any() or len(np.unique(picks)) != study.budget:
                 raise RuntimeError(f"{method} returned labelled or repeated items")
             labelled[picks] = True
-        append_row(path, row)
-    log.info("%s %s trial %d: %s", study.name, method, trial,
-             [round(r["value"], 3) for r in read_rows(path)
-              if r["method"] == method and r["trial"] == trial])
+        rows.append(row)
+    append_rows(path, rows)
+    log.info("%s %s trial %d: %s", study.name, method, trial, [round(r["value"], 3) for r in rows])
 
 
 # ---------------------------------------------------------------- the table

@@ -24,6 +24,7 @@ __all__ = [
     "result_path",
     "read_rows",
     "append_row",
+    "append_rows",
     "load_study",
     "git_commit",
     "utc_now",
@@ -75,17 +76,23 @@ def read_rows(path: Path) -> List[Dict]:
 
 def append_row(path: Path, row: Dict) -> None:
     """Append one JSON line to ``path`` atomically (temporary file + rename)."""
+    append_rows(path, [row])
+
+
+def append_rows(path: Path, rows: List[Dict]) -> None:
+    """Append JSON lines to ``path`` atomically, all or none (temporary file + rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     old = path.read_bytes() if path.exists() else b""
     if old and not old.endswith(b"\n"):
         old = old[: old.rfind(b"\n") + 1]  # drop a truncated last line
-    line = (json.dumps(row, sort_keys=False, separators=(", ", ": ")) + "\n").encode("utf-8")
+    lines = b"".join((json.dumps(row, sort_keys=False, separators=(", ", ": ")) + "\n").encode("utf-8")
+                     for row in rows)
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=str(path.parent))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(old)
-            f.write(line)
+            f.write(lines)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
