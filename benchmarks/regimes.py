@@ -296,6 +296,37 @@ def render_table(rows: List[Dict]) -> str:
     return "\n".join(lines)
 
 
+def render_details(rows: List[Dict]) -> str:
+    """Markdown: per study, the difference to Random at every labelled count
+    for every method, mean [95% t-interval] (``*``: the interval excludes 0)."""
+    from .report import METHOD_NAMES, _order
+
+    comparison = compare_to_random(rows)
+    out = []
+    for study in dict.fromkeys(s for (s, _) in comparison):
+        methods = _order({m for (s, m) in comparison if s == study})
+        unit = "RMSE, Random's minus the method's" if rows_metric(rows, study) == "rmse" \
+            else "accuracy, percentage points"
+        out += [f"### {study}", "", f"Difference to Random ({unit}):", "",
+                "| labelled | " + " | ".join(METHOD_NAMES.get(m, m) for m in methods) + " |",
+                "|" + "---|" * (len(methods) + 1)]
+        labelled = sorted({c["labelled"] for (s, _), e in comparison.items() if s == study
+                           for c in e["cycles"]})
+        for n in labelled:
+            cells = []
+            for m in methods:
+                cycle = next((c for c in comparison[(study, m)]["cycles"] if c["labelled"] == n), None)
+                if cycle is None:
+                    cells.append("")
+                    continue
+                lo, hi = cycle["diff"] - cycle["half"], cycle["diff"] + cycle["half"]
+                cells.append(f"{cycle['diff']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+                             + (" *" if lo > 0 or hi < 0 else ""))
+            out.append(f"| {n:,} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.regimes", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -309,11 +340,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     run.add_argument("--data-dir", default=None)
     run.add_argument("--threads", type=int, default=1)
     run.add_argument("--results-dir", type=Path, default=RESULTS)
-    sub.add_parser("table", help="print the wins/ties/losses table")
+    table = sub.add_parser("table", help="print the wins/ties/losses table")
+    table.add_argument("--report", type=Path, default=None,
+                       help="also write it with every study's per-cycle intervals here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     if args.command == "table":
-        print(render_table(load_rows()))
+        rows = load_rows()
+        print(render_table(rows))
+        if args.report:
+            args.report.write_text("# Across regimes: difference to Random\n\n" + render_table(rows)
+                                   + "\n\n" + render_details(rows))
         return 0
     torch.set_num_threads(args.threads)
     for name in args.studies:

@@ -68,3 +68,12 @@ def test_lower_rmse_counts_as_a_win():
     entry = regimes.compare_to_random(rows)[("r", "m")]
     assert entry["wins"] == 1 and entry["cycles"][0]["diff"] == pytest.approx(0.525)
     assert "1/0/0" in regimes.render_table(rows)
+
+
+def test_details_mark_intervals_that_exclude_zero():
+    rows = _rows("s", "accuracy", {
+        ("random", 10): [0.5, 0.5, 0.5], ("better", 10): [0.5, 0.5, 0.5],
+        ("random", 20): [0.60, 0.62, 0.61], ("better", 20): [0.70, 0.71, 0.72],
+    })
+    text = regimes.render_details(rows)
+    assert "| 20 | +10.00 [+7.52, +12.48] * |" in text
