@@ -23,6 +23,7 @@ from torch import Tensor, nn
 
 from .api import select
 from .errors import MissingDependencyError
+from .registry import METHODS
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +89,14 @@ def run_trial(method: str, seed: int, cycles: int, initial: int, budget: int) ->
         with torch.no_grad():
             accuracy = float((model(x_test).argmax(1) == y_test).float().mean())
             features = model.features(x_pool)
+            # methods that read the learner's class probabilities get them
+            signal = ({"probs": torch.softmax(model(x_pool), dim=1)}
+                      if METHODS.resolve(method).signal == "probs" else {})
         records.append({"method": method, "seed": seed, "cycle": cycle,
                         "labelled": int(labelled.sum()), "accuracy": accuracy})
         if cycle < cycles:
-            picks = select(features, labelled, budget, method=method, seed=seed * 1000 + cycle)
+            picks = select(features, labelled, budget, method=method, seed=seed * 1000 + cycle,
+                           **signal)
             labelled[picks] = True
     return records
 
@@ -140,7 +145,8 @@ def plot(records: Sequence[Dict], methods: Sequence[str], path: Path) -> None:
 
 def run_demo(out_dir: str = "demo_results", seeds: int = 3, cycles: int = 6, initial: int = 30,
              budget: int = 30, methods: Sequence[str] = ("random", "coreset", "uncertain_gcn",
-                                                         "core_gcn")) -> List[Dict]:
+                                                         "core_gcn", "typical_diverse")
+             ) -> List[Dict]:
     """Run every method for every seed, print the table, write JSON + PNG.
 
     The demo's tensors are small, so it runs torch on one thread: faster than

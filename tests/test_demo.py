@@ -5,7 +5,7 @@ from gcnal.demo import run_demo, summarize
 
 def test_small_demo_runs_end_to_end(tmp_path):
     records = run_demo(out_dir=str(tmp_path), seeds=1, cycles=2, initial=20, budget=10,
-                       methods=["random", "uncertain_gcn"])
+                       methods=["random", "uncertain_gcn", "typical_diverse"])
     assert [r["labelled"] for r in records if r["method"] == "random"] == [20, 30, 40]
     assert all(0.0 <= r["accuracy"] <= 1.0 for r in records)
     assert (tmp_path / "curves.png").stat().st_size > 1000
