@@ -46,6 +46,16 @@ def peak_memory_mb(device: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _selector_options(config: dict):
+    """k-center candidates for core_gcn / coreset; the kNN backend for the
+    typicality of typical_diverse (which builds no pool graph)."""
+    if config.get("candidates") and config["method"] in ("core_gcn", "coreset"):
+        return {"candidates": config["candidates"]}
+    if config["method"] == "typical_diverse":
+        return {"knn_backend": config.get("knn_backend", "torch")}
+    return None
+
+
 def run_one(config: dict) -> dict:
     """One selection in this process; returns timings and peak memory."""
     import gcnal
@@ -83,9 +93,7 @@ def run_one(config: dict) -> dict:
                            sampler_options=({"compute_dtype": torch.bfloat16}
                                             if config.get("bf16") and config["method"] != "coreset"
                                             else None),
-                           selector_options=({"candidates": config["candidates"]}
-                                             if config.get("candidates") and
-                                             config["method"] in ("core_gcn", "coreset") else None),
+                           selector_options=_selector_options(config),
                            return_info=True)
         if device.startswith("cuda"):
             torch.cuda.synchronize()
