@@ -132,3 +132,9 @@ def test_faiss_backend_gives_about_the_same_picks(blobs):
     fast = gcnal.select(x, labelled, 20, method="typical_diverse", seed=0,
                         selector_options={"knn_backend": "faiss"})
     assert len(set(exact.tolist()) & set(fast.tolist())) >= 16
+
+
+def test_cold_start_covers_every_cluster(blobs):
+    x, assign = blobs()
+    idx = gcnal.select(x.numpy(), np.zeros(240, dtype=bool), 6, method="typical_diverse", seed=0)
+    assert sorted(assign[torch.from_numpy(idx)].tolist()) == list(range(6))
