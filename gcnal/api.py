@@ -106,7 +106,7 @@ def _as_output(indices: Tensor, like_numpy: bool, device: torch.device):
     return indices.cpu().numpy() if like_numpy else indices.to(device)
 
 
-def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", *,
+def select(features, labelled_mask, budget: int, method: str = "typical_diverse", *,
            probs=None, mc_probs=None, predicted_loss=None, labelled_scores=None,
            sampler: Union[str, Callable, torch.nn.Module, None] = None,
            selector: Union[str, Callable, None] = None,
@@ -135,7 +135,8 @@ def select(features, labelled_mask, budget: int, method: str = "uncertain_gcn", 
         budget (int): How many items to pick, in
             :math:`[1, N_{unlabelled}]`.
         method (str): A preset from :func:`gcnal.available_methods`.
-            (default: :obj:`"uncertain_gcn"`)
+            (default: :obj:`"typical_diverse"`, gcnal's recommended method:
+            docs/recommended.md)
         probs, mc_probs, predicted_loss, labelled_scores (array, optional):
             Learner signals (:mod:`gcnal.signals`): :math:`(N, C)` softmax
             probabilities (``entropy``, ``margin``, ``least_confidence``),

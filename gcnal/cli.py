@@ -46,8 +46,9 @@ def _add_select(subparsers) -> None:
     p.add_argument("--labelled", required=True, metavar="FILE",
                    help="labelled items: a mask of length N or a list of indices (.npy or .pt)")
     p.add_argument("--budget", required=True, type=int, help="how many items to pick")
-    p.add_argument("--method", default="uncertain_gcn",
-                   help="selection method (default: uncertain_gcn); see 'gcnal methods'")
+    p.add_argument("--method", default="typical_diverse",
+                   help="selection method (default: typical_diverse, the recommended one); "
+                        "see 'gcnal methods'")
     for signal, help_text in SIGNAL_HELP.items():
         p.add_argument("--" + signal.replace("_", "-"), metavar="FILE", help=help_text)
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -95,8 +96,9 @@ def _add_demo(subparsers) -> None:
     p.add_argument("--cycles", type=int, default=6, help="selection cycles (default: 6)")
     p.add_argument("--initial", type=int, default=30, help="initial labelled items (default: 30)")
     p.add_argument("--budget", type=int, default=30, help="items picked per cycle (default: 30)")
-    p.add_argument("--methods", default="random,coreset,uncertain_gcn,core_gcn",
-                   help="comma-separated methods (default: random,coreset,uncertain_gcn,core_gcn)")
+    p.add_argument("--methods", default="random,coreset,uncertain_gcn,core_gcn,typical_diverse",
+                   help="comma-separated methods (default: "
+                        "random,coreset,uncertain_gcn,core_gcn,typical_diverse)")
 
 
 def _run_select(args) -> int:

@@ -180,13 +180,15 @@ def test_return_info(pool):
 
 def test_signed_features_use_the_materialized_graph(pool):
     features, mask = pool
-    sel = gcnal.select(features - features.mean(0), mask, 5, seed=0, return_info=True, **FAST)
+    sel = gcnal.select(features - features.mean(0), mask, 5, method="uncertain_gcn", seed=0,
+                       return_info=True, **FAST)
     assert sel.info["graph"] == "dense (materialized 60x60)"
 
 
 def test_column_normalization_is_selectable(pool):
     features, mask = pool
-    idx = gcnal.select(features, mask, 5, normalization="column", seed=0, **FAST)
+    idx = gcnal.select(features, mask, 5, method="uncertain_gcn", normalization="column", seed=0,
+                       **FAST)
     assert len(set(idx.tolist())) == 5
     with pytest.raises(InvalidParameterError, match="'normalization'"):
         gcnal.select(features, mask, 5, normalization="sym")
@@ -245,9 +247,9 @@ def test_knn_graph_gives_a_valid_selection(method, pool):
 def test_auto_graph_prefers_exact_dense_then_knn(pool):
     features, mask = pool
     signed = features - features.mean(0)
-    assert gcnal.select(features, mask, 2, seed=0, return_info=True, **FAST).info[
-        "graph"].startswith("dense (factored")
-    assert gcnal.select(signed, mask, 2, seed=0, return_info=True, **FAST).info[
+    gcn = {"method": "uncertain_gcn", "seed": 0, "return_info": True, **FAST}
+    assert gcnal.select(features, mask, 2, **gcn).info["graph"].startswith("dense (factored")
+    assert gcnal.select(signed, mask, 2, **gcn).info[
         "graph"].startswith("dense (materialized")
     adj, description = gcnal.build_adjacency(torch.from_numpy(signed), "auto", dense_memory=100)
     assert isinstance(adj, gcnal.KNNAdjacency) and description.startswith("knn")

@@ -118,7 +118,7 @@ def test_faiss_knn_graph_in_select():
     mask = torch.arange(80) < 10
     picks = {}
     for backend in ("torch", "faiss"):
-        sel = gcnal.select(x, mask, 5, graph="knn", k=5, epochs=5, seed=0,
+        sel = gcnal.select(x, mask, 5, method="uncertain_gcn", graph="knn", k=5, epochs=5, seed=0,
                            knn_backend=backend, return_info=True)
         assert sel.info["graph"].endswith(f"{backend} search)")
         picks[backend] = sel.indices.tolist()

@@ -102,7 +102,8 @@ def test_select_reports_mini_batch_training(clustered_pool):
                        batch_size=64, seed=0, return_info=True)
     assert sel.info["training"] == "mini-batches of 64 (4 per epoch)"
     assert len(set(sel.indices.tolist())) == 5 and not labelled[sel.indices].any()
-    sel = gcnal.select(x, labelled, 5, graph="knn", k=8, epochs=2, seed=0, return_info=True)
+    sel = gcnal.select(x, labelled, 5, method="uncertain_gcn", graph="knn", k=8, epochs=2, seed=0,
+                       return_info=True)
     assert sel.info["training"] == "full batch"
 
 
