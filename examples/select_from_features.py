@@ -18,9 +18,9 @@ labelled[np.random.default_rng(0).choice(len(features), 50, replace=False)] = Tr
 
 # %%
 # One selection per method, same seed: 20 pool indices each, most wanted first.
-for method in ["random", "coreset", "uncertain_gcn", "core_gcn"]:
+for method in ["typical_diverse", "random", "coreset", "uncertain_gcn", "core_gcn"]:
     picks = gcnal.select(features, labelled, budget=20, method=method, seed=0)
-    print(f"{method:14s} {picks[:10].tolist()} ...")
+    print(f"{method:15s} {picks[:10].tolist()} ...")
 
 # %%
 # What the sampler saw and how long each stage took.
