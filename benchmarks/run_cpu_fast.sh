@@ -16,6 +16,13 @@
 #      benchmarks/run_cpu_fast.sh --methods learning_loss bald jls tjls vaal ta_vaal --trials 0
 #   Runs 4 and 5 were stopped at the session's time limit; report.md says
 #   which trials each method has.
+#   6. the next session: the task-aware methods' trials 1-2, TJLS at its
+#      paper's lr 0.01 (LEARNER_OVERRIDES) for trials 0-2, and the
+#      recommended method:
+#      benchmarks/run_cpu_fast.sh --methods vaal ta_vaal --trials 1
+#      benchmarks/run_cpu_fast.sh --methods learning_loss bald jls vaal ta_vaal --trials 2
+#      benchmarks/run_cpu_fast.sh --methods tjls --trials 0 1 2
+#      benchmarks/run_cpu_fast.sh --methods typical_diverse --trials 0 1 2 3 4
 # Then: python -m benchmarks.report --study fashion_mnist_fast_cpu
 set -euo pipefail
 cd "$(dirname "$0")/.."
