@@ -96,8 +96,20 @@ def _order(methods: Iterable[str]) -> List[str]:
     return [m for m in METHOD_ORDER if m in methods] + sorted(methods - set(METHOD_ORDER))
 
 
+def _learner_overrides() -> Dict[str, Dict]:
+    from .task_aware import LEARNER_OVERRIDES
+
+    return LEARNER_OVERRIDES
+
+
 def _config_key(row: Dict) -> str:
-    return json.dumps({"dataset": row["dataset"], "profile": row["profile"], "config": row.get("config")}, sort_keys=True)
+    """Rows with equal keys form one table. Training fields that a method's
+    paper sets for it (:data:`~benchmarks.task_aware.LEARNER_OVERRIDES`) are
+    left out, so such a method stays beside the others; the table says so."""
+    overridden = {f for fields in _learner_overrides().values() for f in fields}
+    config = dict(row.get("config") or {})
+    config["train"] = {k: v for k, v in (config.get("train") or {}).items() if k not in overridden}
+    return json.dumps({"dataset": row["dataset"], "profile": row["profile"], "config": config}, sort_keys=True)
 
 
 def summarise(rows: List[Dict]) -> Dict:
@@ -147,7 +159,8 @@ def render_markdown(rows: List[Dict], title: str, image: Optional[str] = None) -
     """Markdown for one group of rows (one dataset, profile and config)."""
     s = summarise(rows)
     methods, labelled = s["methods"], s["labelled"]
-    first = rows[0]
+    overrides = _learner_overrides()
+    first = next((r for r in rows if r["method"] not in overrides), rows[0])
     cfg = first.get("config", {})
     train = cfg.get("train", {})
     trials = sorted({int(r["trial"]) for r in rows})
@@ -162,6 +175,11 @@ def render_markdown(rows: List[Dict], title: str, image: Optional[str] = None) -
         f"{cfg.get('initial')} initial labels + {cfg.get('budget')} per cycle, {cfg.get('subset')} unlabelled items "
         f"scored per cycle; trials (seeds) {trials}."
     )
+    own = sorted({r["method"] for r in rows} & set(overrides))
+    if own:
+        out.append("Per-method learner settings (from their papers): " + "; ".join(
+            f"{METHOD_NAMES.get(m, m)} " + ", ".join(f"{k} {v}" for k, v in overrides[m].items())
+            for m in own) + ".")
     out.append(f"Device: {', '.join(devices)}. Commits: {', '.join(c[:12] + ('+dirty' if c.endswith('+dirty') else '') for c in commits)}. "
                f"Run {dates[0][:16]} to {dates[-1][:16]} UTC.")
     out.append("")

@@ -246,3 +246,12 @@ def test_tjls_trains_at_its_papers_learning_rate_and_says_so(task_aware_smoke):
     lrs = {r["method"]: r["config"]["train"]["lr"] for r in task_aware_smoke}
     assert lrs["tjls"] == 0.01
     assert lrs["jls"] == lrs["vaal"] != 0.01
+
+
+def test_report_keeps_tjls_in_the_same_table_and_names_its_lr(task_aware_smoke):
+    from benchmarks.report import _config_key, render_markdown
+
+    tjls = next(r for r in task_aware_smoke if r["method"] == "tjls")
+    vaal = next(r for r in task_aware_smoke if r["method"] == "vaal")
+    assert _config_key(tjls) == _config_key(vaal)
+    assert "TJLS lr 0.01" in render_markdown(task_aware_smoke, "t")
