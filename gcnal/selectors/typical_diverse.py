@@ -128,10 +128,11 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
     picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
     for step in range(budget):
-        open_ = score >= 0
-        while not bool((open_ & (delta > radius)).any()):
+        eligible = (score >= 0) & (delta > radius)
+        while not bool(eligible.any()):
             radius = radius / 2 if radius > 1e-6 else -1.0
-        pick = torch.argmax(torch.where(open_ & (delta > radius), score, -2.0))
+            eligible = (score >= 0) & (delta > radius)
+        pick = torch.argmax(torch.where(eligible, score, -2.0))
         picks[step] = pick
         score[pick] = -1.0
         # unit vectors: |v_i - v_p|^2 = 2 - 2 v_i . v_p
