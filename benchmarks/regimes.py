@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -50,11 +49,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-import gcnal
 from gcnal.registry import METHODS
 
 from .datasets import load_dataset
-from .results_io import append_rows, describe_device, git_commit, read_rows, utc_now
+from .results_io import append_rows, describe_device, git_commit, load_study, read_rows, utc_now
+from .selection import method_signal, select_batch
 
 RESULTS = Path(__file__).resolve().parent / "results" / "regimes"
 log = logging.getLogger("benchmarks.regimes")
@@ -169,17 +168,13 @@ def fit_and_score(pool: Pool, labelled: np.ndarray, seed: int) -> Tuple[float, O
     return accuracy, probs
 
 
-def _uses_probs(method: str) -> bool:
-    return METHODS.resolve(method).signal == "probs"
-
-
 def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> None:
     """One learning curve: initial random labels (the same for every method of
     the trial), then ``cycles`` selections of ``budget`` items."""
     if any(r["method"] == method and r["trial"] == trial for r in read_rows(path)):
         return  # a trial's rows are written together, so it is finished
-    preset = METHODS.resolve(method)
-    if pool.num_classes == 0 and preset.signal == "probs" and preset.signal_required:
+    reads_probs = method_signal(method) == "probs"
+    if pool.num_classes == 0 and reads_probs and METHODS.resolve(method).signal_required:
         log.info("%s: %s needs class probabilities; skipped on a regression task", study.name, method)
         return
     rng = np.random.default_rng(_seed(trial, 4))
@@ -195,11 +190,10 @@ def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> 
                "device": describe_device("cpu"), "date": utc_now(), "config": asdict(study),
                "command": " ".join(["python -m benchmarks.regimes"] + sys.argv[1:])}
         if cycle < study.cycles:
-            start = time.perf_counter()
-            signal = {"probs": probs} if probs is not None and _uses_probs(method) else {}
-            picks = gcnal.select(pool.train_x, labelled, study.budget, method=method,
-                                 seed=_seed(trial, 100 + cycle), **signal)
-            row["selection_time_s"] = round(time.perf_counter() - start, 3)
+            signal = {"probs": probs} if probs is not None and reads_probs else {}
+            picks, _, seconds, _ = select_batch(method, pool.train_x, labelled, study.budget,
+                                                seed=_seed(trial, 100 + cycle), **signal)
+            row["selection_time_s"] = round(seconds, 3)
             if labelled[picks].any() or len(np.unique(picks)) != study.budget:
                 raise RuntimeError(f"{method} returned labelled or repeated items")
             labelled[picks] = True
@@ -215,8 +209,6 @@ PAPER_STUDY = ("paper_protocol", Path(__file__).resolve().parent / "results" / "
 
 
 def _paper_rows() -> List[Dict]:
-    from .results_io import load_study
-
     name, folder = PAPER_STUDY
     return [{"study": name, "role": "held out", "method": r["method"], "trial": r["trial"],
              "labelled": r["labelled"], "metric": "accuracy", "value": r["accuracy"]}
@@ -225,8 +217,6 @@ def _paper_rows() -> List[Dict]:
 
 def load_rows(results: Path = RESULTS) -> List[Dict]:
     """Every regime row, plus the paper-protocol study's."""
-    from .results_io import load_study
-
     return load_study(results) + _paper_rows()
 
 
@@ -240,6 +230,7 @@ def compare_to_random(rows: List[Dict]) -> Dict[Tuple[str, str], Dict]:
     values: Dict[Tuple[str, str, int], Dict[int, float]] = {}
     for r in rows:
         values.setdefault((r["study"], r["method"], r["labelled"]), {})[r["trial"]] = r["value"]
+    metrics = study_metrics(rows)
     first = {}
     for (study, _, labelled) in values:
         first[study] = min(first.get(study, labelled), labelled)
@@ -249,7 +240,7 @@ def compare_to_random(rows: List[Dict]) -> Dict[Tuple[str, str], Dict]:
         trials = sorted(set(by_trial) & set(base))
         if method == "random" or labelled == first[study] or len(trials) < 2:
             continue
-        sign = -1.0 if rows_metric(rows, study) == "rmse" else 100.0
+        sign = -1.0 if metrics[study] == "rmse" else 100.0
         diffs = [sign * (by_trial[t] - base[t]) for t in trials]
         mean, half, n = mean_ci(diffs)
         entry = out.setdefault((study, method), {"wins": 0, "ties": 0, "losses": 0, "cycles": []})
@@ -259,8 +250,9 @@ def compare_to_random(rows: List[Dict]) -> Dict[Tuple[str, str], Dict]:
     return out
 
 
-def rows_metric(rows: List[Dict], study: str) -> str:
-    return next(r["metric"] for r in rows if r["study"] == study)
+def study_metrics(rows: List[Dict]) -> Dict[str, str]:
+    """Each study's metric (``"accuracy"`` or ``"rmse"``)."""
+    return {r["study"]: r["metric"] for r in rows}
 
 
 def render_table(rows: List[Dict]) -> str:
@@ -268,7 +260,7 @@ def render_table(rows: List[Dict]) -> str:
     ``W/T/L`` against Random with the mean difference over cycles."""
     from .report import METHOD_NAMES, _order
 
-    comparison = compare_to_random(rows)
+    comparison, metrics = compare_to_random(rows), study_metrics(rows)
     present = {study for (study, _) in comparison}
     known = list(STUDIES) + [PAPER_STUDY[0]]
     studies = [s for s in known if s in present] + sorted(present - set(known))
@@ -289,7 +281,7 @@ def render_table(rows: List[Dict]) -> str:
             wtl = np.array([entry["wins"], entry["ties"], entry["losses"]])
             total += wtl
             mean = np.mean([c["diff"] for c in entry["cycles"]])
-            unit = "" if rows_metric(rows, study) == "rmse" else " pp"
+            unit = "" if metrics[study] == "rmse" else " pp"
             cells.append(f"{wtl[0]}/{wtl[1]}/{wtl[2]} ({mean:+.2f}{unit})")
         name = METHOD_NAMES.get(method, method)
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {total[0]}/{total[1]}/{total[2]} |")
@@ -301,11 +293,11 @@ def render_details(rows: List[Dict]) -> str:
     for every method, mean [95% t-interval] (``*``: the interval excludes 0)."""
     from .report import METHOD_NAMES, _order
 
-    comparison = compare_to_random(rows)
+    comparison, metrics = compare_to_random(rows), study_metrics(rows)
     out = []
     for study in dict.fromkeys(s for (s, _) in comparison):
         methods = _order({m for (s, m) in comparison if s == study})
-        unit = "RMSE, Random's minus the method's" if rows_metric(rows, study) == "rmse" \
+        unit = "RMSE, Random's minus the method's" if metrics[study] == "rmse" \
             else "accuracy, percentage points"
         out += [f"### {study}", "", f"Difference to Random ({unit}):", "",
                 "| labelled | " + " | ".join(METHOD_NAMES.get(m, m) for m in methods) + " |",
