@@ -23,6 +23,7 @@ import json
 import math
 import sys
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -102,11 +103,16 @@ def _learner_overrides() -> Dict[str, Dict]:
     return LEARNER_OVERRIDES
 
 
+@lru_cache(maxsize=1)
+def _overridden_fields() -> frozenset:
+    return frozenset(f for fields in _learner_overrides().values() for f in fields)
+
+
 def _config_key(row: Dict) -> str:
     """Rows with equal keys form one table. Training fields that a method's
     paper sets for it (:data:`~benchmarks.task_aware.LEARNER_OVERRIDES`) are
     left out, so such a method stays beside the others; the table says so."""
-    overridden = {f for fields in _learner_overrides().values() for f in fields}
+    overridden = _overridden_fields()
     config = dict(row.get("config") or {})
     config["train"] = {k: v for k, v in (config.get("train") or {}).items() if k not in overridden}
     return json.dumps({"dataset": row["dataset"], "profile": row["profile"], "config": config}, sort_keys=True)

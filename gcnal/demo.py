@@ -90,7 +90,7 @@ def run_trial(method: str, seed: int, cycles: int, initial: int, budget: int) ->
             accuracy = float((model(x_test).argmax(1) == y_test).float().mean())
             features = model.features(x_pool)
             # methods that read the learner's class probabilities get them
-            signal = ({"probs": torch.softmax(model(x_pool), dim=1)}
+            signal = ({"probs": torch.softmax(model.head(features), dim=1)}
                       if METHODS.resolve(method).signal == "probs" else {})
         records.append({"method": method, "seed": seed, "cycle": cycle,
                         "labelled": int(labelled.sum()), "accuracy": accuracy})
