@@ -7,6 +7,7 @@ from typing import Optional
 import torch
 from torch import Tensor, nn
 
+from ..errors import InvalidParameterError
 from ..validation import check_positive_int, check_real
 
 #: Random bits per dropout decision: the low 15 bits of each 16-bit lane of
@@ -14,12 +15,10 @@ from ..validation import check_positive_int, check_real
 _LANE_BITS = 15
 
 
-def dropout(x: Tensor, p: float, training: bool,
-            generator: Optional[torch.Generator] = None) -> Tensor:
-    r"""Inverted dropout drawn from ``generator`` (not the global RNG):
-    :math:`\mathbf{x} \odot \mathbf{m} / (1 - p)` with
-    :math:`m_{ij} \sim \operatorname{Bernoulli}(1 - \tilde p)`; the identity
-    when not training or :math:`p = 0`.
+def keep_mask(shape, p: float, generator: Optional[torch.Generator] = None,
+              device=None) -> Tensor:
+    r"""Boolean mask of the entries :func:`dropout` keeps, drawn from
+    ``generator``: :math:`m_{ij} \sim \operatorname{Bernoulli}(1 - \tilde p)`.
 
     Each random int64 is read as four 16-bit lanes whose low 15 bits are a
     uniform :math:`u \in [0, 2^{15})`; an entry is dropped when
@@ -29,13 +28,106 @@ def dropout(x: Tensor, p: float, training: bool,
     ``bernoulli_`` on a CPU, where drawing the masks was the largest cost of
     training the GCN sampler.
     """
+    shape = torch.Size(shape)
+    n = shape.numel()
+    words = torch.empty(-(-n // 4), dtype=torch.int64, device=device).random_(generator=generator)
+    lanes = words.view(torch.int16)[:n].view(shape)
+    return (lanes & ((1 << _LANE_BITS) - 1)) >= round(p * (1 << _LANE_BITS))
+
+
+def dropout(x: Tensor, p: float, training: bool,
+            generator: Optional[torch.Generator] = None) -> Tensor:
+    r"""Inverted dropout drawn from ``generator`` (not the global RNG):
+    :math:`\mathbf{x} \odot \mathbf{m} / (1 - p)` with :math:`\mathbf{m}`
+    the :func:`keep_mask`; the identity when not training or :math:`p = 0`.
+    """
     if not training or p == 0.0:
         return x
-    n = x.numel()
-    words = torch.empty(-(-n // 4), dtype=torch.int64, device=x.device).random_(generator=generator)
-    lanes = words.view(torch.int16)[:n].view_as(x)
-    keep = (lanes & ((1 << _LANE_BITS) - 1)) >= round(p * (1 << _LANE_BITS))
-    return x * keep / (1.0 - p)
+    return x * keep_mask(x.shape, p, generator, x.device) / (1.0 - p)
+
+
+#: Elements of one row chunk of :func:`relu_dropout_linear`'s hidden layer
+#: (1 MiB of float32): small enough to stay in the CPU's cache between the
+#: element-wise steps.
+_CHUNK_ELEMENTS = 1 << 18
+
+
+class _ReluDropoutLinear(torch.autograd.Function):
+    """Forward and backward of :func:`relu_dropout_linear`, in row chunks."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight1: Tensor, bias1: Optional[Tensor], weight2: Tensor,
+                keep: Optional[Tensor], p: float) -> Tensor:
+        n, hidden = x.size(0), weight1.size(1)
+        chunk = max(1, _CHUNK_ELEMENTS // hidden)
+        scale = 1.0 / (1.0 - p) if keep is not None else 1.0
+        w1 = weight1.to(x.dtype)
+        h = torch.empty(n, hidden, dtype=weight1.dtype, device=x.device)
+        for start in range(0, n, chunk):
+            rows = slice(start, start + chunk)
+            block = h[rows]
+            block.copy_(x[rows] @ w1)
+            if bias1 is not None:
+                block.add_(bias1)
+            block.clamp_(min=0)
+            if keep is not None:
+                block.mul_(keep[rows]).div_(1.0 - p)
+        ctx.save_for_backward(x, h, weight2)
+        ctx.has_bias, ctx.scale, ctx.chunk = bias1 is not None, scale, chunk
+        return h @ weight2
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        x, h, weight2 = ctx.saved_tensors
+        grad_w1 = torch.zeros(x.size(1), h.size(1), dtype=h.dtype, device=h.device)
+        grad_b1 = torch.zeros(h.size(1), dtype=h.dtype, device=h.device)
+        # h >= 0, and h > 0 exactly where the ReLU passed and the mask kept, so
+        # sign(h) * scale is the derivative of dropout(relu(.))
+        scaled_w2 = weight2.T * ctx.scale
+        for start in range(0, x.size(0), ctx.chunk):
+            rows = slice(start, start + ctx.chunk)
+            g = torch.sign(h[rows]).mul_(grad[rows] @ scaled_w2)
+            grad_w1 += (x[rows].T @ g.to(x.dtype)).to(h.dtype)
+            grad_b1 += g.sum(dim=0)
+        return None, grad_w1, grad_b1 if ctx.has_bias else None, h.T @ grad, None, None
+
+
+def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], weight2: Tensor,
+                        p: float, training: bool,
+                        generator: Optional[torch.Generator] = None) -> Tensor:
+    r"""A hidden layer and a linear map, fused,
+
+    .. math::
+        \mathbf{Y} = \operatorname{dropout}\big(\operatorname{ReLU}(\mathbf{X}
+        \mathbf{\Theta}_1 + \mathbf{b}_1)\big)\, \mathbf{\Theta}_2,
+
+    with the :func:`dropout` of the same ``generator`` (the same mask, so the
+    same values as the unfused expression up to float rounding), for a
+    constant :math:`\mathbf{X}` (no gradient flows to it: the GCN sampler's
+    cached :math:`A\mathbf{X}`). Gradients flow to :math:`\mathbf{\Theta}_1,
+    \mathbf{b}_1, \mathbf{\Theta}_2`.
+
+    The hidden layer :math:`\mathbf{H}` is computed and differentiated in row
+    chunks of :data:`_CHUNK_ELEMENTS` that stay in cache through bias, ReLU,
+    mask and scale, and only :math:`\mathbf{H}` itself is kept for the
+    backward pass (its sign is the derivative of ReLU-then-dropout), so a step
+    writes the :math:`N \times h` activations once instead of about ten
+    times. On a CPU at :math:`N = 10^5, h = 128` that is about 3x faster per
+    step (docs/scaling.md). ``X`` in another dtype (bfloat16) takes the
+    products :math:`\mathbf{X}\mathbf{\Theta}_1` and
+    :math:`\mathbf{X}^\top \mathbf{G}` in that dtype.
+
+    Shapes:
+        - **x:** :math:`(N, d)`; **weight1:** :math:`(d, h)`; **bias1:**
+          :math:`(h,)` or ``None``; **weight2:** :math:`(h, c)`
+        - **output:** :math:`(N, c)`
+    """
+    if x.requires_grad:
+        raise InvalidParameterError("x", "a constant tensor (requires_grad=False)",
+                                    "a tensor that requires grad", "relu_dropout_linear")
+    keep = keep_mask((x.size(0), weight1.size(1)), p, generator, x.device) \
+        if training and p > 0 else None
+    return _ReluDropoutLinear.apply(x, weight1, bias1, weight2, keep, p)
 
 
 @torch.no_grad()

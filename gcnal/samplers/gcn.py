@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .functional import dropout
+from .functional import dropout, relu_dropout_linear
 from .pool_conv import PoolConv
 
 
@@ -63,6 +63,9 @@ class GCNSampler(nn.Module):
         return F.relu(self.conv1(x, adj))
 
     def forward(self, x: Tensor, adj: Any, generator: Optional[torch.Generator] = None) -> Tensor:
+        if self.cached:  # the hidden layer and the second layer's weight, fused
+            y = self._hidden_times_weight(self.conv1.propagated(x, adj), generator)
+            return (adj @ y).squeeze(-1) + self.conv2.bias
         h = dropout(self.embed(x, adj), self.dropout, self.training, generator)
         return self.conv2(h, adj).squeeze(-1)
 
@@ -83,9 +86,15 @@ class GCNSampler(nn.Module):
         every node in order it computes what :meth:`forward` does.
         """
         columns, block = adj.rows(rows)
-        h = F.relu(self.conv1.propagated_rows(x, adj, columns))
-        h = dropout(h, self.dropout, self.training, generator)
-        return self.conv2(h, block).squeeze(-1)
+        y = self._hidden_times_weight(self.conv1.propagated(x, adj)[columns], generator)
+        return (block @ y).squeeze(-1) + self.conv2.bias
+
+    def _hidden_times_weight(self, ax: Tensor, generator: Optional[torch.Generator]) -> Tensor:
+        r""":math:`\operatorname{dropout}(\mathbf{H})\mathbf{\Theta}_2` from the cached
+        :math:`A\mathbf{X}`, by :func:`~gcnal.samplers.functional.relu_dropout_linear`
+        (one pass over :math:`\mathbf{H}` in cache-sized chunks)."""
+        return relu_dropout_linear(ax, self.conv1.weight, self.conv1.bias, self.conv2.weight,
+                                   self.dropout, self.training, generator)
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}({self.in_channels}, "

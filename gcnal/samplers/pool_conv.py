@@ -72,8 +72,12 @@ class PoolConv(nn.Module):
                 self.bias.uniform_(-bound, bound, generator=generator)
         self._cached_ax = None
 
-    def _propagated(self, x: Tensor, adj: Any) -> Tensor:
-        """The cached :math:`A\mathbf{X}`, computed on first use."""
+    def propagated(self, x: Tensor, adj: Any) -> Tensor:
+        r"""The cached :math:`A\mathbf{X}` (in ``compute_dtype``), computed on
+        first use. Requires ``cached=True``."""
+        if not self.cached:
+            raise InvalidParameterError("cached", "True to read the cached A X",
+                                        self.cached, self.__class__.__name__)
         if self._cached_ax is None:
             ax = (adj @ x).detach()
             self._cached_ax = ax if self.compute_dtype is None else ax.to(self.compute_dtype)
@@ -86,21 +90,11 @@ class PoolConv(nn.Module):
 
     def forward(self, x: Tensor, adj: Any) -> Tensor:
         if self.cached:
-            out = self._times_weight(self._propagated(x, adj))
+            out = self._times_weight(self.propagated(x, adj))
         elif self.in_channels <= self.out_channels:
             out = (adj @ x) @ self.weight
         else:
             out = adj @ (x @ self.weight)
-        return out if self.bias is None else out + self.bias
-
-    def propagated_rows(self, x: Tensor, adj: Any, rows: Tensor) -> Tensor:
-        r"""Rows ``rows`` of the output, :math:`(A\mathbf{X})_{\text{rows}}
-        \mathbf{\Theta} + \mathbf{b}`, from the cache (filled on first use):
-        :math:`O(|\text{rows}|\, F_{in} F_{out})`. Requires ``cached=True``."""
-        if not self.cached:
-            raise InvalidParameterError("cached", "True for row-wise (mini-batch) outputs",
-                                        self.cached, self.__class__.__name__)
-        out = self._times_weight(self._propagated(x, adj)[rows])
         return out if self.bias is None else out + self.bias
 
     def __repr__(self) -> str:

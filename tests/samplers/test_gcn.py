@@ -88,3 +88,55 @@ def test_compute_dtype_needs_the_cached_first_layer():
 
     with pytest.raises(InvalidParameterError, match="'compute_dtype' parameter of PoolConv"):
         GCNSampler(16, compute_dtype=torch.bfloat16)
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_fused_hidden_layer_equals_the_unfused_expression(monkeypatch, training, with_bias):
+    from gcnal.samplers import functional
+
+    monkeypatch.setattr(functional, "_CHUNK_ELEMENTS", 7 * 8)  # 7-row chunks, a short last one
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(45, 5, generator=g)
+    w1 = torch.randn(5, 8, generator=g, requires_grad=True)
+    b1 = torch.randn(8, generator=g, requires_grad=True) if with_bias else None
+    w2 = torch.randn(8, 2, generator=g, requires_grad=True)
+    upstream = torch.randn(45, 2, generator=g)
+    params = [w1, w2] + ([b1] if with_bias else [])
+
+    fused = functional.relu_dropout_linear(x, w1, b1, w2, 0.3, training,
+                                           torch.Generator().manual_seed(5))
+    fused_grads = torch.autograd.grad((fused * upstream).sum(), params)
+    pre = x @ w1 + (b1 if with_bias else 0)
+    plain = dropout(torch.relu(pre), 0.3, training, torch.Generator().manual_seed(5)) @ w2
+    plain_grads = torch.autograd.grad((plain * upstream).sum(), params)
+
+    assert torch.allclose(fused, plain, atol=1e-5)
+    for a, b in zip(fused_grads, plain_grads):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_cached_sampler_trains_like_the_uncached_one(clustered_pool):
+    # the cached sampler takes the fused hidden layer; the uncached one the plain modules
+    x, labelled, _ = clustered_pool()
+    adj = CosineAdjacency(x)
+    cached, plain = GCNSampler(16, cached=True), GCNSampler(16)
+    plain.load_state_dict(cached.state_dict())
+    for model in (cached, plain):
+        model.train()
+    fused = cached(adj.vectors, adj, torch.Generator().manual_seed(2))
+    unfused = plain(adj.vectors, adj, torch.Generator().manual_seed(2))
+    assert torch.allclose(fused, unfused, atol=1e-5)
+    fused.sum().backward()
+    unfused.sum().backward()
+    for a, b in zip(cached.parameters(), plain.parameters()):
+        assert torch.allclose(a.grad, b.grad, atol=1e-4)
+
+
+def test_fused_hidden_layer_rejects_an_input_that_needs_a_gradient():
+    from gcnal import InvalidParameterError
+    from gcnal.samplers.functional import relu_dropout_linear
+
+    x = torch.ones(3, 2, requires_grad=True)
+    with pytest.raises(InvalidParameterError, match="'x'.*requires_grad=False"):
+        relu_dropout_linear(x, torch.ones(2, 4), None, torch.ones(4, 1), 0.3, True)
