@@ -171,7 +171,7 @@ def select(features, labelled_mask, budget: int, method: str = "typical_diverse"
         batch_size (int, str or None): Nodes per mini-batch of the sampler's
             training (exact mini-batches of the GCN on a kNN graph, see
             :meth:`~gcnal.samplers.GCNSampler.forward_rows`); ``None`` for full
-            batch; ``"auto"`` for full batch up to 262,144 nodes and batches of
+            batch; ``"auto"`` for full batch up to 4,194,304 nodes and batches of
             65,536 beyond when the sampler and graph support it.
             ``Selection.info["training"]`` says which. (default: :obj:`"auto"`)
         device (torch.device or str, optional): Where to compute.

@@ -59,7 +59,8 @@ class _ReluDropoutLinear(torch.autograd.Function):
     def forward(ctx, x: Tensor, weight1: Tensor, bias1: Optional[Tensor], weight2: Tensor,
                 keep: Optional[Tensor], p: float) -> Tensor:
         n, hidden = x.size(0), weight1.size(1)
-        chunk = max(1, _CHUNK_ELEMENTS // hidden)
+        # one chunk off the CPU: a GPU gains nothing from them but kernel launches
+        chunk = max(1, _CHUNK_ELEMENTS // hidden) if x.device.type == "cpu" else max(n, 1)
         scale = 1.0 / (1.0 - p) if keep is not None else 1.0
         w1 = weight1.to(x.dtype)
         h = torch.empty(n, hidden, dtype=weight1.dtype, device=x.device)
@@ -107,13 +108,15 @@ def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], wei
     cached :math:`A\mathbf{X}`). Gradients flow to :math:`\mathbf{\Theta}_1,
     \mathbf{b}_1, \mathbf{\Theta}_2`.
 
-    The hidden layer :math:`\mathbf{H}` is computed and differentiated in row
-    chunks of :data:`_CHUNK_ELEMENTS` that stay in cache through bias, ReLU,
-    mask and scale, and only :math:`\mathbf{H}` itself is kept for the
-    backward pass (its sign is the derivative of ReLU-then-dropout), so a step
-    writes the :math:`N \times h` activations once instead of about ten
-    times. On a CPU at :math:`N = 10^5, h = 128` that is about 3x faster per
-    step (docs/scaling.md). ``X`` in another dtype (bfloat16) takes the
+    On a CPU the hidden layer :math:`\mathbf{H}` is computed and
+    differentiated in row chunks of :data:`_CHUNK_ELEMENTS` that stay in cache
+    through bias, ReLU, mask and scale (on other devices in one piece), and
+    only :math:`\mathbf{H}` itself is kept for the backward pass (its sign is
+    the derivative of ReLU-then-dropout), so a step writes the
+    :math:`N \times h` activations once instead of about ten times: about 3x
+    faster per step on a CPU at :math:`N = 10^5, h = 128` (docs/scaling.md),
+    where each fresh :math:`N \times h` tensor also costs a page fault per
+    4 KiB. ``X`` in another dtype (bfloat16) takes the
     products :math:`\mathbf{X}\mathbf{\Theta}_1` and
     :math:`\mathbf{X}^\top \mathbf{G}` in that dtype.
 

@@ -30,8 +30,12 @@ def supports_mini_batches(sampler: nn.Module, adj: Any) -> bool:
     return hasattr(sampler, "forward_rows") and hasattr(adj, "rows")
 
 
-#: Pool size past which ``batch_size="auto"`` trains in mini-batches.
-MINI_BATCH_NODES = 1 << 18
+#: Pool size past which ``batch_size="auto"`` trains in mini-batches: a full
+#: batch holds the :math:`N \times h` hidden activations once (2 GiB of float32
+#: at :math:`2^{22}` nodes and :math:`h = 128`), while a mini-batch pays for its
+#: whole 1-hop neighbourhood (about :math:`25 |B|` nodes on the default kNN
+#: graph), so an epoch in mini-batches costs several full epochs.
+MINI_BATCH_NODES = 1 << 22
 
 #: Mini-batch size ``batch_size="auto"`` takes past :data:`MINI_BATCH_NODES`.
 AUTO_BATCH_SIZE = 1 << 16
@@ -41,7 +45,7 @@ def resolve_batch_size(batch_size: Union[int, str, None], sampler: nn.Module,
                        adj: Any) -> Tuple[Optional[int], str]:
     r"""The ``batch_size`` for :func:`train_sampler` and a sentence for
     :attr:`gcnal.Selection.info`. ``"auto"`` is full batch up to
-    :data:`MINI_BATCH_NODES` nodes (:math:`2^{18}`) and mini-batches of
+    :data:`MINI_BATCH_NODES` nodes (:math:`2^{22}`) and mini-batches of
     :data:`AUTO_BATCH_SIZE` (:math:`2^{16}`) beyond, when the sampler and
     graph support them (:func:`supports_mini_batches`); an int or ``None``
     is taken as given."""
