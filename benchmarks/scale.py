@@ -1,7 +1,8 @@
 """Selection time and peak memory as the pool grows; gcnal's CoreSet against
-small-text's; dense against kNN.
+small-text's; dense against kNN; the kNN search backends.
 
     python -m benchmarks.scale sizes --sizes 10000 100000 --dims 128 512
+    python -m benchmarks.scale knn-search --size 100000 --dims 128   # faiss rows need faiss-cpu
     python -m benchmarks.scale dense-vs-knn --sizes 10000 20000
     python -m benchmarks.scale coreset-vs-small-text --size 50000   # pip install small-text
     python -m benchmarks.scale sizes --sizes 100000 --dims 128 --methods core_gcn \
@@ -9,7 +10,8 @@ small-text's; dense against kNN.
 
 Each configuration runs in a fresh subprocess so that its peak memory (peak
 resident set on the CPU, ``torch.cuda.max_memory_allocated`` on a GPU) is its
-own. Pools are synthetic and seeded: a mixture of 100 Gaussian clusters in d
+own (``knn-search`` runs its backends in one process, for their ratios).
+Pools are synthetic and seeded: a mixture of 100 Gaussian clusters in d
 dimensions, passed through a ReLU like a CNN's penultimate layer; 5% of the
 pool is labelled (``--labelled-fraction``) and the budget is 1% of N. Prints a markdown table and
 appends one JSON line per configuration to benchmarks/results/scale/.
@@ -60,12 +62,7 @@ def run_one(config: dict) -> dict:
     """One selection in this process; returns timings and peak memory."""
     import gcnal
 
-    if config.get("threads"):
-        torch.set_num_threads(config["threads"])
-        if config.get("knn_backend", "torch") != "torch":
-            import faiss
-
-            faiss.omp_set_num_threads(config["threads"])
+    set_threads(config.get("threads"), config.get("knn_backend", "torch") != "torch")
     device = config["device"]
     features, labelled = make_pool(config["n"], config["d"], config["seed"], device,
                                    config.get("labelled_fraction", 0.05))
@@ -118,6 +115,46 @@ def in_subprocess(config: dict, timeout: float) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def set_threads(threads, faiss_too: bool) -> None:
+    if threads:
+        torch.set_num_threads(threads)
+        if faiss_too:
+            import faiss
+
+            faiss.omp_set_num_threads(threads)
+
+
+def knn_search_rows(args) -> list:
+    """Every installed :func:`gcnal.knn.knn_search` backend on one pool, in
+    this process: seconds, and recall@k and speed-up against the exact torch
+    search (which runs first)."""
+    from gcnal.knn import KNN_BACKENDS, knn_search
+    from gcnal.typing import WITH_FAISS
+
+    backends = [b for b in KNN_BACKENDS if b == "torch" or WITH_FAISS]
+    set_threads(args.threads, WITH_FAISS)
+    rows = []
+    for d in args.dims:
+        features, _ = make_pool(args.size, d, args.seed, args.device)
+        exact, exact_seconds = None, None
+        for backend in backends:
+            start = time.perf_counter()
+            index, _ = knn_search(features, args.k, backend)
+            if features.is_cuda:
+                torch.cuda.synchronize()
+            seconds = time.perf_counter() - start
+            if exact is None:
+                exact, exact_seconds = index, seconds
+            hits = (index.unsqueeze(2) == exact.unsqueeze(1)).any(dim=2).sum()
+            rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
+                         "n": args.size, "d": d, "k": args.k, "backend": backend,
+                         "seconds": seconds, "recall": float(hits) / exact.numel(),
+                         "speed_up_over_torch": exact_seconds / seconds})
+            print(f"| {backend} | {args.size:,} | {d} | {seconds:.2f} | {rows[-1]['recall']:.4f} "
+                  f"| {rows[-1]['speed_up_over_torch']:.2f}x |", flush=True)
+    return rows
+
+
 def record(rows, study: str) -> None:
     from benchmarks.results_io import append_row, describe_device, git_commit, utc_now
 
@@ -145,7 +182,8 @@ def print_table(rows) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("study", choices=["sizes", "dense-vs-knn", "coreset-vs-small-text", "one"])
+    parser.add_argument("study", choices=["sizes", "dense-vs-knn", "coreset-vs-small-text",
+                                          "knn-search", "one"])
     parser.add_argument("config", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--size", type=int, default=50_000)
@@ -167,6 +205,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.study == "one":
         print(json.dumps(run_one(json.loads(args.config))))
+        return
+    if args.study == "knn-search":
+        print("| backend | N | d | seconds | recall@k | speed-up |\n| --- | --- | --- | --- | --- | --- |")
+        record(knn_search_rows(args), "knn_search")
         return
     base = {"seed": args.seed, "threads": args.threads, "device": args.device, "k": args.k,
             "labelled_fraction": args.labelled_fraction, "knn_backend": args.knn_backend,
