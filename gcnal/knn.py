@@ -27,11 +27,14 @@ from .errors import InvalidParameterError, MissingDependencyError
 from .graph import NORMALIZATIONS, PoolAdjacency, l2_normalize
 from .typing import WITH_FAISS
 
-#: Similarities held at once while searching: a block of rows x N (256 MiB of
-#: float32), reused from block to block. Blocks of a few hundred rows keep the
-#: similarity product near the BLAS peak; a fresh block per step would cost a
-#: page fault per 4 KiB written.
+#: Most similarities held at once while searching (256 MiB of float32): one
+#: block of rows x N, reused from block to block (a fresh block per step would
+#: cost a page fault per 4 KiB written).
 _BLOCK_ELEMENTS = 1 << 26
+
+#: Most rows per block: a few hundred rows keep the similarity product near
+#: the BLAS peak on a CPU; more only cost memory.
+_BLOCK_ROWS = 512
 
 #: Search backends of :func:`knn_search`.
 KNN_BACKENDS = ("torch", "faiss", "faiss-approx")
@@ -111,7 +114,7 @@ def knn_search(features: Tensor, k: int, backend: str = "torch") -> Tuple[Tensor
         return _faiss_search(v, k, approximate=backend == "faiss-approx")
     index = torch.empty(n, k, dtype=torch.long, device=v.device)
     similarity = torch.empty(n, k, dtype=v.dtype, device=v.device)
-    step = min(n, max(1, _BLOCK_ELEMENTS // n))
+    step = max(1, min(n, _BLOCK_ROWS, _BLOCK_ELEMENTS // n))
     buffer = torch.empty(step, n, dtype=v.dtype, device=v.device)
     for start in range(0, n, step):
         stop = min(start + step, n)
