@@ -84,8 +84,8 @@ def knn_search(features: Tensor, k: int, backend: str = "torch") -> Tuple[Tensor
       :math:`O(N^2 d)` of the similarity products plus a top-:math:`k` that
       reads each similarity about once (see :func:`_block_top_k`).
     - ``"faiss"`` (exact): faiss's ``IndexFlatIP`` on the L2-normalised rows
-      (blocked BLAS products and a heap per query; about 3x faster than
-      ``"torch"`` on a CPU at :math:`N = 10^5`).
+      (blocked BLAS products and a heap per query; 1.1x the speed of
+      ``"torch"`` on one CPU thread at :math:`N = 10^5`, docs/scaling.md).
     - ``"faiss-approx"``: an inverted-file index (``IndexIVFFlat``) with
       :math:`\lceil\sqrt{N}\rceil` k-means lists (faiss's fixed seed, so
       deterministic), probing :data:`FAISS_NPROBE` lists per query: about
