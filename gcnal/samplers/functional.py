@@ -15,6 +15,20 @@ from ..validation import check_positive_int, check_real
 _LANE_BITS = 15
 
 
+def _random_lanes(shape, generator: Optional[torch.Generator], device) -> Tensor:
+    """An int16 tensor of ``shape``: the 16-bit lanes of random int64s, whose
+    low :data:`_LANE_BITS` bits are uniform."""
+    shape = torch.Size(shape)
+    n = shape.numel()
+    words = torch.empty(-(-n // 4), dtype=torch.int64, device=device).random_(generator=generator)
+    return words.view(torch.int16)[:n].view(shape)
+
+
+def _kept(lanes: Tensor, p: float) -> Tensor:
+    """The entries of :func:`keep_mask` for the given random lanes."""
+    return (lanes & ((1 << _LANE_BITS) - 1)) >= round(p * (1 << _LANE_BITS))
+
+
 def keep_mask(shape, p: float, generator: Optional[torch.Generator] = None,
               device=None) -> Tensor:
     r"""Boolean mask of the entries :func:`dropout` keeps, drawn from
@@ -28,11 +42,7 @@ def keep_mask(shape, p: float, generator: Optional[torch.Generator] = None,
     ``bernoulli_`` on a CPU, where drawing the masks was the largest cost of
     training the GCN sampler.
     """
-    shape = torch.Size(shape)
-    n = shape.numel()
-    words = torch.empty(-(-n // 4), dtype=torch.int64, device=device).random_(generator=generator)
-    lanes = words.view(torch.int16)[:n].view(shape)
-    return (lanes & ((1 << _LANE_BITS) - 1)) >= round(p * (1 << _LANE_BITS))
+    return _kept(_random_lanes(shape, generator, device), p)
 
 
 def dropout(x: Tensor, p: float, training: bool,
@@ -57,22 +67,25 @@ class _ReluDropoutLinear(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, weight1: Tensor, bias1: Optional[Tensor], weight2: Tensor,
-                keep: Optional[Tensor], p: float) -> Tensor:
+                lanes: Optional[Tensor], p: float) -> Tensor:
         n, hidden = x.size(0), weight1.size(1)
         # one chunk off the CPU: a GPU gains nothing from them but kernel launches
         chunk = max(1, _CHUNK_ELEMENTS // hidden) if x.device.type == "cpu" else max(n, 1)
-        scale = 1.0 / (1.0 - p) if keep is not None else 1.0
+        scale = 1.0 / (1.0 - p) if lanes is not None else 1.0
         w1 = weight1.to(x.dtype)
         h = torch.empty(n, hidden, dtype=weight1.dtype, device=x.device)
         for start in range(0, n, chunk):
             rows = slice(start, start + chunk)
             block = h[rows]
-            block.copy_(x[rows] @ w1)
+            if x.dtype == h.dtype:
+                torch.matmul(x[rows], w1, out=block)
+            else:  # a bfloat16 product, rounded, then held in float32
+                block.copy_(x[rows] @ w1)
             if bias1 is not None:
                 block.add_(bias1)
             block.clamp_(min=0)
-            if keep is not None:
-                block.mul_(keep[rows]).div_(1.0 - p)
+            if lanes is not None:  # the keep_mask decisions, one chunk at a time
+                block.mul_(_kept(lanes[rows], p)).div_(1.0 - p)
         ctx.save_for_backward(x, h, weight2)
         ctx.has_bias, ctx.scale, ctx.chunk = bias1 is not None, scale, chunk
         return h @ weight2
@@ -128,9 +141,9 @@ def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], wei
     if x.requires_grad:
         raise InvalidParameterError("x", "a constant tensor (requires_grad=False)",
                                     "a tensor that requires grad", "relu_dropout_linear")
-    keep = keep_mask((x.size(0), weight1.size(1)), p, generator, x.device) \
+    lanes = _random_lanes((x.size(0), weight1.size(1)), generator, x.device) \
         if training and p > 0 else None
-    return _ReluDropoutLinear.apply(x, weight1, bias1, weight2, keep, p)
+    return _ReluDropoutLinear.apply(x, weight1, bias1, weight2, lanes, p)
 
 
 @torch.no_grad()
