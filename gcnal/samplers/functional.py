@@ -71,7 +71,7 @@ class _ReluDropoutLinear(torch.autograd.Function):
         n, hidden = x.size(0), weight1.size(1)
         # one chunk off the CPU: a GPU gains nothing from them but kernel launches
         chunk = max(1, _CHUNK_ELEMENTS // hidden) if x.device.type == "cpu" else max(n, 1)
-        scale = 1.0 / (1.0 - p) if lanes is not None else 1.0
+        kept_fraction = 1.0 - p if lanes is not None else 1.0
         w1 = weight1.to(x.dtype)
         h = torch.empty(n, hidden, dtype=weight1.dtype, device=x.device)
         for start in range(0, n, chunk):
@@ -87,23 +87,25 @@ class _ReluDropoutLinear(torch.autograd.Function):
             if lanes is not None:  # the keep_mask decisions, one chunk at a time
                 block.mul_(_kept(lanes[rows], p)).div_(1.0 - p)
         ctx.save_for_backward(x, h, weight2)
-        ctx.has_bias, ctx.scale, ctx.chunk = bias1 is not None, scale, chunk
+        ctx.has_bias, ctx.kept_fraction, ctx.chunk = bias1 is not None, kept_fraction, chunk
         return h @ weight2
 
     @staticmethod
     def backward(ctx, grad: Tensor):
         x, h, weight2 = ctx.saved_tensors
-        grad_w1 = torch.zeros(x.size(1), h.size(1), dtype=h.dtype, device=h.device)
-        grad_b1 = torch.zeros(h.size(1), dtype=h.dtype, device=h.device)
         # h >= 0, and h > 0 exactly where the ReLU passed and the mask kept, so
-        # sign(h) * scale is the derivative of dropout(relu(.))
-        scaled_w2 = weight2.T * ctx.scale
+        # sign(h) / (1 - p) is the derivative of dropout(relu(.)): the gradient
+        # before the ReLU, built chunk by chunk with the operations autograd
+        # takes on the unfused expression; then one product for the weight's
+        # gradient, so that it is the unfused one to the bit
+        grad_pre = torch.empty_like(h)
         for start in range(0, x.size(0), ctx.chunk):
             rows = slice(start, start + ctx.chunk)
-            g = torch.sign(h[rows]).mul_(grad[rows] @ scaled_w2)
-            grad_w1 += (x[rows].T @ g.to(x.dtype)).to(h.dtype)
-            grad_b1 += g.sum(dim=0)
-        return None, grad_w1, grad_b1 if ctx.has_bias else None, h.T @ grad, None, None
+            torch.mm(grad[rows], weight2.T, out=grad_pre[rows])
+            grad_pre[rows].div_(ctx.kept_fraction).mul_(torch.sign(h[rows]))
+        grad_w1 = (x.T @ grad_pre.to(x.dtype)).to(h.dtype)
+        grad_b1 = grad_pre.sum(dim=0) if ctx.has_bias else None
+        return None, grad_w1, grad_b1, h.T @ grad, None, None
 
 
 def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], weight2: Tensor,
