@@ -117,24 +117,27 @@ def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], wei
         \mathbf{Y} = \operatorname{dropout}\big(\operatorname{ReLU}(\mathbf{X}
         \mathbf{\Theta}_1 + \mathbf{b}_1)\big)\, \mathbf{\Theta}_2,
 
-    with the :func:`dropout` of the same ``generator`` (the same mask, so the
-    same values as the unfused expression up to float rounding), for a
+    with the :func:`dropout` of the same ``generator`` (the same mask and,
+    up to how the BLAS blocks a row-chunked product, the same values as the
+    unfused expression), for a
     constant :math:`\mathbf{X}` (no gradient flows to it: the GCN sampler's
     cached :math:`A\mathbf{X}`). Gradients flow to :math:`\mathbf{\Theta}_1,
     \mathbf{b}_1, \mathbf{\Theta}_2`.
 
-    On a CPU the hidden layer :math:`\mathbf{H}` is computed and
-    differentiated in row chunks of :data:`_CHUNK_ELEMENTS` that stay in cache
-    through bias, ReLU, mask and scale (on other devices in one piece), and
-    only :math:`\mathbf{H}` itself is kept for the backward pass (its sign is
-    the derivative of ReLU-then-dropout), so a step writes the
-    :math:`N \times h` activations once instead of about ten times: a
-    training epoch of the GCN sampler on a CPU at :math:`N = 10^5, h = 128`
-    took 0.18 s instead of 0.45 s (docs/scaling.md),
-    where each fresh :math:`N \times h` tensor also costs a page fault per
-    4 KiB. ``X`` in another dtype (bfloat16) takes the
-    products :math:`\mathbf{X}\mathbf{\Theta}_1` and
-    :math:`\mathbf{X}^\top \mathbf{G}` in that dtype.
+    On a CPU the hidden layer :math:`\mathbf{H}` and the gradient before
+    its ReLU are computed in row chunks of :data:`_CHUNK_ELEMENTS` that stay
+    in cache through bias, ReLU, mask and scale (on other devices in one
+    piece); only :math:`\mathbf{H}` is kept for the backward pass (its sign
+    is the derivative of ReLU-then-dropout), and the weight gradient
+    :math:`\mathbf{X}^\top \mathbf{G}` is one product, taken as autograd
+    takes it on the unfused expression (same picks, docs/scaling.md), while
+    a step writes two
+    :math:`N \times h` tensors instead of about ten (each fresh one also
+    costs a page fault per 4 KiB): a training epoch of the GCN sampler on a
+    CPU at :math:`N = 10^5, h = 128` takes about 0.22 s instead of 0.45 s
+    (docs/scaling.md). ``X`` in another dtype (bfloat16) takes the products
+    :math:`\mathbf{X}\mathbf{\Theta}_1` and :math:`\mathbf{X}^\top
+    \mathbf{G}` in that dtype.
 
     Shapes:
         - **x:** :math:`(N, d)`; **weight1:** :math:`(d, h)`; **bias1:**
