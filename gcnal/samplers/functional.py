@@ -85,7 +85,7 @@ class _ReluDropoutLinear(torch.autograd.Function):
                 block.add_(bias1)
             block.clamp_(min=0)
             if lanes is not None:  # the keep_mask decisions, one chunk at a time
-                block.mul_(_kept(lanes[rows], p)).div_(1.0 - p)
+                block.mul_(_kept(lanes[rows], p)).div_(kept_fraction)
         ctx.save_for_backward(x, h, weight2)
         ctx.has_bias, ctx.kept_fraction, ctx.chunk = bias1 is not None, kept_fraction, chunk
         return h @ weight2

@@ -31,7 +31,10 @@ class GCNSampler(nn.Module):
         dropout (float): Dropout probability on :math:`\mathbf{H}` while
             training. (default: :obj:`0.3`)
         cached (bool): Cache :math:`A\mathbf{X}` across calls (transductive
-            training on a fixed pool). (default: :obj:`False`)
+            training on a fixed pool), and run the hidden layer fused with
+            the second layer's weight
+            (:func:`~gcnal.samplers.functional.relu_dropout_linear`).
+            (default: :obj:`False`)
         compute_dtype (torch.dtype, optional): dtype of the cached
             :math:`A\mathbf{X}` and of :math:`(A\mathbf{X})\mathbf{\Theta}_1`
             (``torch.bfloat16`` for speed, see :class:`PoolConv`).
