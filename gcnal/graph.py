@@ -42,6 +42,7 @@ import torch
 from torch import Tensor
 
 from .errors import InvalidParameterError
+from .layout import column_major
 
 NORMALIZATIONS = ("row", "column")
 
@@ -120,10 +121,8 @@ class CosineAdjacency(PoolAdjacency):
                  materialize: Optional[bool] = None):
         _check_normalization(normalization, "CosineAdjacency")
         self.normalization = normalization
-        # column-major (a view of a contiguous (d, N) tensor): both matrix-vector
-        # products of the factored form, V^T y and V c, run 2-3x faster on this
-        # layout with MKL than on row-major rows (docs/scaling.md)
-        self.vectors = l2_normalize(features.float()).T.contiguous().T
+        # column-major: the factored product's V^T y and V c are its main cost
+        self.vectors = column_major(l2_normalize(features.float()))
         self.num_nodes = self.vectors.size(0)
         self.self_similarity = (self.vectors * self.vectors).sum(dim=1)
         nonnegative = bool((self.vectors >= 0).all())

@@ -7,6 +7,7 @@ import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError
+from ..layout import column_major
 from ..validation import check_positive_int
 
 #: Pool rows per block when measuring distances to the labelled set.
@@ -55,7 +56,7 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
     Returns:
         :math:`(\text{budget},)` int64 indices in pick order.
     """
-    points = points.float()
+    points = column_major(points.float())  # one matrix-vector product per pick
     dist = min_distance_to(points, points[centre_mask])
     dist[centre_mask] = -1.0
     sq_norms = points.square().sum(dim=1)

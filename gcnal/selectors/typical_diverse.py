@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError
+from ..layout import column_major
 from .kcenter import min_distance_to
 from .probability import top2_gap
 from .typiclust import typicality
@@ -126,6 +127,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     if radius == "auto":
         radius = cell_radius(vectors, int(labelled_mask.sum()) + budget, generator)
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
+    vectors = column_major(vectors)  # one matrix-vector product per pick
     picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
     for step in range(budget):
         eligible = (score >= 0) & (delta > radius)
