@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .functional import dropout, relu_dropout_linear
+from .functional import Workspace, dropout, relu_dropout_linear
 from .pool_conv import PoolConv
 
 
@@ -65,15 +65,17 @@ class GCNSampler(nn.Module):
     def embed(self, x: Tensor, adj: Any) -> Tensor:
         return F.relu(self.conv1(x, adj))
 
-    def forward(self, x: Tensor, adj: Any, generator: Optional[torch.Generator] = None) -> Tensor:
+    def forward(self, x: Tensor, adj: Any, generator: Optional[torch.Generator] = None,
+                workspace: Optional[Workspace] = None) -> Tensor:
         if self.cached:  # the hidden layer and the second layer's weight, fused
-            y = self._hidden_times_weight(self.conv1.propagated(x, adj), generator)
+            y = self._hidden_times_weight(self.conv1.propagated(x, adj), generator, workspace)
             return (adj @ y).squeeze(-1) + self.conv2.bias
         h = dropout(self.embed(x, adj), self.dropout, self.training, generator)
         return self.conv2(h, adj).squeeze(-1)
 
     def forward_rows(self, x: Tensor, adj: Any, rows: Tensor,
-                     generator: Optional[torch.Generator] = None) -> Tensor:
+                     generator: Optional[torch.Generator] = None,
+                     workspace: Optional[Workspace] = None) -> Tensor:
         r"""Exact logits of the nodes ``rows`` only, for mini-batch training on
         a sparse graph (:meth:`~gcnal.knn.KNNAdjacency.rows`): with
         :math:`\mathcal{N}(B)` the batch's 1-hop neighbourhood,
@@ -89,15 +91,18 @@ class GCNSampler(nn.Module):
         every node in order it computes what :meth:`forward` does.
         """
         columns, block = adj.rows(rows)
-        y = self._hidden_times_weight(self.conv1.propagated(x, adj)[columns], generator)
+        y = self._hidden_times_weight(self.conv1.propagated(x, adj)[columns], generator,
+                                      workspace)
         return (block @ y).squeeze(-1) + self.conv2.bias
 
-    def _hidden_times_weight(self, ax: Tensor, generator: Optional[torch.Generator]) -> Tensor:
+    def _hidden_times_weight(self, ax: Tensor, generator: Optional[torch.Generator],
+                             workspace: Optional[Workspace]) -> Tensor:
         r""":math:`\operatorname{dropout}(\mathbf{H})\mathbf{\Theta}_2` from the cached
         :math:`A\mathbf{X}`, by :func:`~gcnal.samplers.functional.relu_dropout_linear`
-        (one pass over :math:`\mathbf{H}` in cache-sized chunks)."""
+        (one pass over :math:`\mathbf{H}` in cache-sized chunks; its buffers
+        reused from step to step with a training loop's ``workspace``)."""
         return relu_dropout_linear(ax, self.conv1.weight, self.conv1.bias, self.conv2.weight,
-                                   self.dropout, self.training, generator)
+                                   self.dropout, self.training, generator, workspace)
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}({self.in_channels}, "

@@ -11,6 +11,7 @@ from ..errors import InvalidParameterError
 from ..losses import weighted_bce_with_logits
 from ..options import supported_kwargs
 from ..typing import WITH_TQDM
+from .functional import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,10 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
                                                     {"generator": generator}))
     optimizer = torch.optim.Adam(sampler.parameters(), lr=lr, weight_decay=weight_decay)
     sampler.train()
+    # buffers reused from step to step by samplers that take one (GCNSampler)
+    loop_kwargs = {"generator": generator, "workspace": Workspace()}
     if batch_size is None:
-        forward_kwargs = supported_kwargs(sampler.forward, {"generator": generator})
+        forward_kwargs = supported_kwargs(sampler.forward, loop_kwargs)
 
         def epoch_loss() -> float:
             optimizer.zero_grad()
@@ -108,7 +111,7 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
             optimizer.step()
             return float(loss.detach())
     else:
-        forward_kwargs = supported_kwargs(sampler.forward_rows, {"generator": generator})
+        forward_kwargs = supported_kwargs(sampler.forward_rows, loop_kwargs)
         num_labelled = int(labelled_mask.sum())
         class_sizes = (num_labelled, n - num_labelled)
 
