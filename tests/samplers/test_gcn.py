@@ -116,6 +116,44 @@ def test_fused_hidden_layer_equals_the_unfused_expression(monkeypatch, training,
         assert torch.allclose(a, b, atol=1e-5)
 
 
+@pytest.mark.parametrize("outputs", [1, 2])
+def test_fused_layer_with_a_workspace_gives_the_same_steps(monkeypatch, outputs):
+    # buffers reused over steps (and over a smaller mini-batch) change no value
+    from gcnal.samplers import functional
+
+    monkeypatch.setattr(functional, "_CHUNK_ELEMENTS", 7 * 8)
+    g = torch.Generator().manual_seed(0)
+    w1 = torch.randn(5, 8, generator=g, requires_grad=True)
+    b1 = torch.randn(8, generator=g, requires_grad=True)
+    w2 = torch.randn(8, outputs, generator=g, requires_grad=True)
+    steps = [(torch.randn(n, 5, generator=g), torch.randn(n, outputs, generator=g))
+             for n in (45, 45, 30, 45)]
+    workspace = functional.Workspace()
+    runs = []
+    for space in (None, workspace):
+        rng, run = torch.Generator().manual_seed(5), []
+        for x, upstream in steps:
+            out = functional.relu_dropout_linear(x, w1, b1, w2, 0.3, True, rng, space)
+            run.append((out.detach().clone(),
+                        torch.autograd.grad((out * upstream).sum(), [w1, b1, w2])))
+        runs.append(run)
+    for (out_a, grads_a), (out_b, grads_b) in zip(*runs):
+        assert torch.equal(out_a, out_b)
+        assert all(torch.equal(a, b) for a, b in zip(grads_a, grads_b))
+
+
+def test_workspace_lends_a_buffer_once_and_reuses_it_when_given_back():
+    from gcnal.samplers.functional import Workspace
+
+    space = Workspace()
+    first = space.take("hidden", (4, 3), torch.float32, "cpu")
+    space.give_back("hidden")
+    again = space.take("hidden", (2, 3), torch.float32, "cpu")  # fits: same memory
+    assert again.data_ptr() == first.data_ptr() and again.shape == (2, 3)
+    other = space.take("hidden", (2, 3), torch.float32, "cpu")  # lent: new memory
+    assert other.data_ptr() != again.data_ptr()
+
+
 def test_cached_sampler_trains_like_the_uncached_one(clustered_pool):
     # the cached sampler takes the fused hidden layer; the uncached one the plain modules
     x, labelled, _ = clustered_pool()
