@@ -153,12 +153,10 @@ class _ReluDropoutLinear(torch.autograd.Function):
         # to the bit
         workspace = ctx.workspace
         grad_pre = _take(workspace, "grad_pre", h.shape, h.dtype, h.device)
+        times_weight = torch.mul if weight2.size(1) == 1 else torch.mm
         for start in range(0, x.size(0), ctx.chunk):
             rows = slice(start, start + ctx.chunk)
-            if weight2.size(1) == 1:
-                torch.mul(grad[rows], weight2.T, out=grad_pre[rows])
-            else:
-                torch.mm(grad[rows], weight2.T, out=grad_pre[rows])
+            times_weight(grad[rows], weight2.T, out=grad_pre[rows])
             grad_pre[rows].div_(ctx.kept_fraction).mul_(torch.sign(h[rows]))
         grad_w1 = (x.T @ grad_pre.to(x.dtype)).to(h.dtype)
         grad_b1 = grad_pre.sum(dim=0) if ctx.has_bias else None
