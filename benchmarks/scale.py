@@ -4,13 +4,16 @@ small-text's; dense against kNN; the kNN search backends.
     python -m benchmarks.scale sizes --sizes 10000 100000 --dims 128 512
     python -m benchmarks.scale knn-search --size 100000 --dims 128   # faiss rows need faiss-cpu
     python -m benchmarks.scale dense-vs-knn --sizes 10000 20000
+    python -m benchmarks.scale epoch-ab --sizes 100000 --dims 128 --threads 1 [--graph dense]
     python -m benchmarks.scale coreset-vs-small-text --size 50000   # pip install small-text
     python -m benchmarks.scale sizes --sizes 100000 --dims 128 --methods core_gcn \
         --knn-backend faiss-approx --bf16 --candidates 20000 --threads 1   # pip install faiss-cpu
 
 Each configuration runs in a fresh subprocess so that its peak memory (peak
 resident set on the CPU, ``torch.cuda.max_memory_allocated`` on a GPU) is its
-own (``knn-search`` runs its backends in one process, for their ratios).
+own (``knn-search`` runs its backends in one process, for their ratios, and
+``epoch-ab`` the GCN sampler's epoch with and without each of its speed-ups:
+reused buffers, column-major features).
 Pools are synthetic and seeded: a mixture of 100 Gaussian clusters in d
 dimensions, passed through a ReLU like a CNN's penultimate layer; 5% of the
 pool is labelled (``--labelled-fraction``) and the budget is 1% of N. Prints a markdown table and
@@ -155,6 +158,73 @@ def knn_search_rows(args) -> list:
     return rows
 
 
+def sampler_epochs(sampler, adj, labelled, epochs: int, workspace, seed: int):
+    """Seconds per full-batch epoch of ``sampler`` on ``adj`` with or without a
+    :class:`~gcnal.samplers.functional.Workspace`, and the losses (the same
+    steps as :func:`~gcnal.samplers.training.train_sampler`, from one seed)."""
+    from gcnal.losses import weighted_bce_with_logits
+
+    generator = torch.Generator(device=labelled.device).manual_seed(seed)
+    sampler.reset_parameters(generator)
+    sampler.conv1.propagated(adj.vectors, adj)  # the one-off A X, outside the timing
+    optimizer = torch.optim.Adam(sampler.parameters(), lr=1e-3, weight_decay=5e-4)
+    sampler.train()
+    losses, start = [], time.perf_counter()
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = weighted_bce_with_logits(sampler(adj.vectors, adj, generator, workspace),
+                                        labelled, 1.2)
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    return (time.perf_counter() - start) / epochs, losses
+
+
+def epoch_ab_rows(args) -> list:
+    """The GCN sampler's epoch with its defaults against each thing they
+    replace, in this process, rounds alternating the order: fresh tensors
+    every step (no workspace) and, on the factored dense graph, row-major
+    features. Median seconds per epoch over ``--rounds`` rounds."""
+    from gcnal.adjacency import build_adjacency
+    from gcnal.samplers import GCNSampler
+    from gcnal.samplers.functional import Workspace
+
+    set_threads(args.threads, False)
+    rows = []
+    for n in args.sizes:
+        for d in args.dims:
+            features, labelled = make_pool(n, d, args.seed, args.device)
+            adj, graph = build_adjacency(features, args.graph, "row", args.k,
+                                         knn_backend=args.knn_backend)
+            arms = {"defaults": (adj, True), "fresh tensors": (adj, False)}
+            if getattr(adj, "is_factored", False):
+                row_major = build_adjacency(features, "dense", "row")[0]
+                row_major.vectors = row_major.vectors.contiguous()
+                arms["row-major features"] = (row_major, True)
+            seconds = {arm: [] for arm in arms}
+            losses = {}
+            for round_ in range(args.rounds):
+                order = list(arms) if round_ % 2 == 0 else list(arms)[::-1]
+                for arm in order:
+                    graph_arm, reuse = arms[arm]
+                    sampler = GCNSampler(d, cached=True).to(args.device)
+                    t, losses[arm] = sampler_epochs(sampler, graph_arm, labelled, args.epochs,
+                                                    Workspace() if reuse else None, args.seed)
+                    seconds[arm].append(t)
+            base = float(np.median(seconds["defaults"]))
+            for arm, times in seconds.items():
+                median = float(np.median(times))
+                rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
+                             "n": n, "d": d, "graph": graph, "arm": arm, "epochs": args.epochs,
+                             "rounds": args.rounds, "ms_per_epoch": 1e3 * median,
+                             "ms_per_epoch_rounds": [1e3 * t for t in times],
+                             "defaults_speed_up": median / base,
+                             "same_losses_as_defaults": losses[arm] == losses["defaults"]})
+                print(f"| {n:,} | {d} | {graph} | {arm} | {1e3 * median:.1f} | "
+                      f"{median / base:.2f}x | {rows[-1]['same_losses_as_defaults']} |", flush=True)
+    return rows
+
+
 def record(rows, study: str) -> None:
     from benchmarks.results_io import append_row, describe_device, git_commit, utc_now
 
@@ -183,7 +253,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("study", choices=["sizes", "dense-vs-knn", "coreset-vs-small-text",
-                                          "knn-search", "one"])
+                                          "knn-search", "epoch-ab", "one"])
     parser.add_argument("config", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--size", type=int, default=50_000)
@@ -202,9 +272,18 @@ def main() -> None:
                         help="bfloat16 first layer for the GCN samplers (compute_dtype)")
     parser.add_argument("--candidates", type=int, default=None,
                         help="k-center candidates for core_gcn / coreset (default: all)")
+    parser.add_argument("--graph", default="knn", choices=["knn", "dense"],
+                        help="epoch-ab: the pool graph (dense: factored on these pools)")
+    parser.add_argument("--epochs", type=int, default=20, help="epoch-ab: epochs per round")
+    parser.add_argument("--rounds", type=int, default=4, help="epoch-ab: rounds per arm")
     args = parser.parse_args()
     if args.study == "one":
         print(json.dumps(run_one(json.loads(args.config))))
+        return
+    if args.study == "epoch-ab":
+        print("| N | d | graph | arm | ms per epoch | defaults' speed-up | same losses |\n"
+              "| --- | --- | --- | --- | --- | --- | --- |")
+        record(epoch_ab_rows(args), "epoch_ab")
         return
     if args.study == "knn-search":
         print("| backend | N | d | seconds | recall@k | speed-up |\n| --- | --- | --- | --- | --- | --- |")

@@ -7,7 +7,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # benchmarks/ is not an installed package
     sys.path.insert(0, str(REPO))
 
-from benchmarks.scale import knn_search_rows  # noqa: E402
+from benchmarks.scale import epoch_ab_rows, knn_search_rows  # noqa: E402
 from gcnal.typing import WITH_FAISS  # noqa: E402
 
 
@@ -22,3 +22,15 @@ def test_knn_search_study_measures_every_installed_backend_against_the_exact_sea
         assert by_backend["faiss"]["recall"] > 0.999  # exact up to ties
         assert by_backend["faiss-approx"]["recall"] > 0.9  # clustered pool: few misses
     assert all(r["seconds"] > 0 and r["n"] == 3000 and r["d"] == 32 for r in rows)
+
+
+def test_epoch_study_times_each_speed_up_against_the_defaults_with_the_same_losses():
+    args = argparse.Namespace(sizes=[2000], dims=[16], k=15, seed=0, threads=1, device="cpu",
+                              graph="dense", knn_backend="torch", epochs=3, rounds=2)
+    rows = {r["arm"]: r for r in epoch_ab_rows(args)}
+    assert set(rows) == {"defaults", "fresh tensors", "row-major features"}
+    assert rows["defaults"]["defaults_speed_up"] == 1.0
+    assert rows["fresh tensors"]["same_losses_as_defaults"]  # reused buffers change no value
+    assert all(r["ms_per_epoch"] > 0 and len(r["ms_per_epoch_rounds"]) == 2 for r in rows.values())
+    knn = epoch_ab_rows(argparse.Namespace(**{**vars(args), "graph": "knn"}))
+    assert [r["arm"] for r in knn] == ["defaults", "fresh tensors"]  # no layout arm on kNN
