@@ -160,36 +160,36 @@ def knn_search_rows(args) -> list:
     return rows
 
 
-def sampler_epochs(sampler, adj, labelled, epochs: int, workspace, seed: int):
-    """Seconds per full-batch epoch of ``sampler`` on ``adj`` with or without a
-    :class:`~gcnal.samplers.functional.Workspace`, and the losses (the same
-    steps as :func:`~gcnal.samplers.training.train_sampler`, from one seed)."""
-    from gcnal.losses import weighted_bce_with_logits
+def seconds_per_epoch(sampler, adj, labelled, epochs: int, seed: int):
+    """Seconds per steady-state epoch of :func:`~gcnal.samplers.training.train_sampler`
+    (a run of ``epochs`` minus a run of one, so that the one-off ``A X`` and
+    first allocations are left out) and the losses of the longer run."""
+    from gcnal.samplers.training import train_sampler
 
-    generator = torch.Generator(device=labelled.device).manual_seed(seed)
-    sampler.reset_parameters(generator)
-    sampler.conv1.propagated(adj.vectors, adj)  # the one-off A X, outside the timing
-    optimizer = torch.optim.Adam(sampler.parameters(), lr=1e-3, weight_decay=5e-4)
-    sampler.train()
-    losses, start = [], time.perf_counter()
-    for _ in range(epochs):
-        optimizer.zero_grad()
-        loss = weighted_bce_with_logits(sampler(adj.vectors, adj, generator, workspace),
-                                        labelled, 1.2)
-        loss.backward()
-        optimizer.step()
-        losses.append(float(loss.detach()))
-    return (time.perf_counter() - start) / epochs, losses
+    times, losses = [], None
+    for count in (1, epochs):
+        start = time.perf_counter()
+        losses = train_sampler(sampler, adj.vectors, adj, labelled, epochs=count,
+                               generator=torch.Generator(device=labelled.device).manual_seed(seed))
+        times.append(time.perf_counter() - start)
+    return (times[1] - times[0]) / (epochs - 1), losses
 
 
 def epoch_ab_rows(args) -> list:
-    """The GCN sampler's epoch with its defaults against each thing they
-    replace, in this process, rounds alternating the order: fresh tensors
-    every step (no workspace) and, on the factored dense graph, row-major
-    features. Median seconds per epoch over ``--rounds`` rounds."""
+    """The GCN sampler's epoch in :func:`~gcnal.samplers.training.train_sampler`
+    with its defaults against each thing they replace, in this process,
+    rounds alternating the order: fresh tensors every step (no workspace)
+    and, on the factored dense graph, row-major features. Median seconds per
+    epoch over ``--rounds`` rounds."""
     from gcnal.adjacency import build_adjacency
     from gcnal.samplers import GCNSampler
-    from gcnal.samplers.functional import Workspace
+
+    class FreshTensors(GCNSampler):
+        """GCNSampler whose forward takes no workspace, so that train_sampler
+        lends it none."""
+
+        def forward(self, x, adj, generator=None):
+            return super().forward(x, adj, generator)
 
     set_threads(args.threads, False)
     rows = []
@@ -198,20 +198,20 @@ def epoch_ab_rows(args) -> list:
             features, labelled = make_pool(n, d, args.seed, args.device)
             adj, graph = build_adjacency(features, args.graph, "row", args.k,
                                          knn_backend=args.knn_backend)
-            arms = {"defaults": (adj, True), "fresh tensors": (adj, False)}
+            arms = {"defaults": (adj, GCNSampler), "fresh tensors": (adj, FreshTensors)}
             if getattr(adj, "is_factored", False):
                 row_major = build_adjacency(features, "dense", "row")[0]
                 row_major.vectors = row_major.vectors.contiguous()
-                arms["row-major features"] = (row_major, True)
+                arms["row-major features"] = (row_major, GCNSampler)
             seconds = {arm: [] for arm in arms}
             losses = {}
             for round_ in range(args.rounds):
                 order = list(arms) if round_ % 2 == 0 else list(arms)[::-1]
                 for arm in order:
-                    graph_arm, reuse = arms[arm]
-                    sampler = GCNSampler(d, cached=True).to(args.device)
-                    t, losses[arm] = sampler_epochs(sampler, graph_arm, labelled, args.epochs,
-                                                    Workspace() if reuse else None, args.seed)
+                    graph_arm, sampler_class = arms[arm]
+                    sampler = sampler_class(d, cached=True).to(args.device)
+                    t, losses[arm] = seconds_per_epoch(sampler, graph_arm, labelled,
+                                                       args.epochs, args.seed)
                     seconds[arm].append(t)
             base = float(np.median(seconds["defaults"]))
             for arm, times in seconds.items():
@@ -310,7 +310,8 @@ def main() -> None:
                         help="k-center candidates for core_gcn / coreset (default: all)")
     parser.add_argument("--graph", default="knn", choices=["knn", "dense"],
                         help="epoch-ab: the pool graph (dense: factored on these pools)")
-    parser.add_argument("--epochs", type=int, default=20, help="epoch-ab: epochs per round")
+    parser.add_argument("--epochs", type=int, default=20,
+                        help="epoch-ab: epochs per round (at least 2)")
     parser.add_argument("--rounds", type=int, default=4,
                         help="epoch-ab, kcenter-ab: rounds per arm")
     args = parser.parse_args()
