@@ -179,10 +179,9 @@ def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], wei
 
     with the :func:`dropout` of the same ``generator`` (the same mask and,
     up to how the BLAS blocks a row-chunked product, the same values as the
-    unfused expression), for a
-    constant :math:`\mathbf{X}` (no gradient flows to it: the GCN sampler's
-    cached :math:`A\mathbf{X}`). Gradients flow to :math:`\mathbf{\Theta}_1,
-    \mathbf{b}_1, \mathbf{\Theta}_2`.
+    unfused expression), for a constant :math:`\mathbf{X}` (no gradient
+    flows to it: the GCN sampler's cached :math:`A\mathbf{X}`). Gradients
+    flow to :math:`\mathbf{\Theta}_1, \mathbf{b}_1, \mathbf{\Theta}_2`.
 
     On a CPU the hidden layer :math:`\mathbf{H}` and the gradient before
     its ReLU are computed in row chunks of :data:`_CHUNK_ELEMENTS` that stay
@@ -191,20 +190,19 @@ def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], wei
     is the derivative of ReLU-then-dropout), and the weight gradient
     :math:`\mathbf{X}^\top \mathbf{G}` is one product, taken as autograd
     takes it on the unfused expression (same picks, docs/scaling.md), while
-    a step writes two
-    :math:`N \times h` tensors instead of about ten (each fresh one also
-    costs a page fault per 4 KiB): a training epoch of the GCN sampler on a
-    CPU at :math:`N = 10^5, h = 128` takes about 0.22 s instead of 0.45 s
-    (docs/scaling.md). ``X`` in another dtype (bfloat16) takes the products
-    :math:`\mathbf{X}\mathbf{\Theta}_1` and :math:`\mathbf{X}^\top
-    \mathbf{G}` in that dtype.
+    a step writes two :math:`N \times h` tensors instead of about ten: a
+    training epoch of the GCN sampler on a CPU at :math:`N = 10^5, h = 128`
+    takes about 0.22 s instead of 0.45 s (docs/scaling.md). ``X`` in another
+    dtype (bfloat16) takes the products :math:`\mathbf{X}\mathbf{\Theta}_1`
+    and :math:`\mathbf{X}^\top \mathbf{G}` in that dtype.
 
     With a :class:`Workspace`, :math:`\mathbf{H}`, the gradient before the
     ReLU and the random lanes of the dropout decisions are written into
     buffers reused from call to call: valid for a loop that runs each
     backward pass before the next forward pass (a training loop), where it
-    spares the page faults of fresh :math:`N \times h` tensors (about 25%
-    of an epoch at :math:`N = 10^6`, docs/scaling.md). Values do not change.
+    spares the page faults of fresh :math:`N \times h` tensors (an epoch at
+    :math:`N = 10^6` is 1.5-1.9x faster, docs/scaling.md). Values do not
+    change.
 
     Shapes:
         - **x:** :math:`(N, d)`; **weight1:** :math:`(d, h)`; **bias1:**
