@@ -17,7 +17,7 @@ from .options import supported_kwargs, user_options
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
 from .samplers import score_sampler, train_sampler
 from .samplers.training import resolve_batch_size
-from .selection import Selection
+from .selection import Selection, split_selector_output
 from .signals import check_signals
 from .validation import (as_feature_tensor, as_mask_tensor, check_budget, check_positive_int,
                          check_real, resolve_device)
@@ -254,11 +254,13 @@ def select(features, labelled_mask, budget: int, method: str = "typical_diverse"
 
     start = time.perf_counter()
     options = {"generator": generator, "s_margin": s_margin}
-    local = select_fn(scores, embeddings, labelled_nodes, budget,
-                      **{**supported_kwargs(select_fn, options), **extra_selector})
+    local, pick_scores = split_selector_output(
+        select_fn(scores, embeddings, labelled_nodes, budget,
+                  **{**supported_kwargs(select_fn, options), **extra_selector}))
     if extra_selector:
         info["selector_options"] = dict(extra_selector)
-    picks = nodes[torch.as_tensor(local, device=device)]
+    picks = nodes[local.to(device)]
+    info["pick_scores"] = pick_scores
     timings["select"] = _elapsed(start, device)
     indices = _as_output(picks, like_numpy, out_device)
     if not return_info:

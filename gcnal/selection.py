@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 import numpy as np
+import torch
 from torch import Tensor
 
 
@@ -34,3 +35,19 @@ class Selection:
     timings: Dict[str, float] = field(default_factory=dict)
     info: Dict[str, Any] = field(default_factory=dict)
     losses: list = field(default_factory=list)
+
+
+def split_selector_output(result) -> Tuple[Tensor, Dict[str, Tensor]]:
+    """A selector's return value as ``(indices, pick_scores)``.
+
+    A selector returns either its picks (an int tensor or array of local node
+    indices, in pick order) or a pair ``(picks, pick_scores)`` where
+    ``pick_scores`` maps a column name (``"typicality"``, ``"uncertainty"``,
+    ``"distance"`` ...) to a ``(budget,)`` tensor aligned with the picks: the
+    value that decided each pick when it was made.
+    """
+    pick_scores: Dict[str, Tensor] = {}
+    if isinstance(result, tuple):
+        result, pick_scores = result
+    indices = torch.as_tensor(result)
+    return indices, {name: torch.as_tensor(value) for name, value in pick_scores.items()}
