@@ -10,6 +10,7 @@ from .errors import InvalidParameterError, MissingDependencyError, UnknownNameEr
 from .adjacency import build_adjacency, pool_graph, to_networkx
 from .graph import CosineAdjacency, cosine_adjacency
 from .knn import KNNAdjacency, knn_search
+from .methods import method_options
 from .registry import available_methods, register_method, register_sampler, register_selector
 from .selection import Selection
 
@@ -27,6 +28,7 @@ __all__ = [
     "cosine_adjacency",
     "knn_search",
     "learner",
+    "method_options",
     "pool_graph",
     "register_method",
     "register_sampler",

@@ -1,18 +1,283 @@
-"""Passing optional keyword arguments only to callables that accept them.
+"""A method's options: each one's name, default, check and one line of help.
 
-Plug-in samplers and selectors need only the base signature; gcnal passes the
-extras (``generator``, ``s_margin`` ...) to those that declare them.
+A method (:mod:`gcnal.methods`) declares the options it reads as
+:class:`Option` records; :func:`check_options` checks what a user passes to
+``gcnal.select(options=...)`` against them, so that an option the method does
+not read is an error listing the method's own, never silently ignored.
+
+Options of a selector or sampler are read off its signature
+(:func:`signature_options`): the default from the parameter, the check from
+its annotation (an ``int`` refuses bools and floats, a ``float`` refuses
+bools, NaN and inf, ``Optional[...]`` also takes ``None``), the help from the
+``Args`` entry of its docstring. A newly registered selector gets its options
+this way for free.
 """
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, Optional
+import math
+import numbers
+import re
+import reprlib
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
 from .errors import InvalidParameterError
 
+@dataclass(frozen=True)
+class Option:
+    """One option of a method.
+
+    Attributes:
+        name: What the user writes in ``options={name: value}``.
+        default: The value used when the option is not given.
+        check: ``check(value, name) -> value``, raising
+            :class:`~gcnal.errors.InvalidParameterError` naming ``name``
+            (usually a :class:`Check`).
+        help: One line for ``gcnal methods --options`` and the docs.
+        group: Which part of the method reads it: ``"gnn"`` (subset, cold
+            start), ``"graph"``, ``"training"``, ``"sampler"`` or
+            ``"selector"``.
+        param: The keyword it is passed as within its group (``name``
+            unless prefixed to avoid a clash, e.g. ``sampler_k`` -> ``k``).
+    """
+
+    name: str
+    default: Any
+    check: Callable[[Any, str], Any]
+    help: str
+    group: str
+    param: str
+
+
+def _received(value: Any) -> str:
+    return f"{type(value).__name__} {reprlib.repr(value)}"
+
+
+class Check:
+    """An option's check: ``check(value, name)`` returns the value to use
+    (converted, e.g. to ``float``) or raises
+    :class:`~gcnal.errors.InvalidParameterError` naming ``name``.
+
+    Args:
+        expected: What a valid value is, for the message.
+        accepts: ``accepts(value) -> bool``.
+        convert: ``convert(value)``, for accepted values. (default: as is)
+    """
+
+    def __init__(self, expected: str, accepts: Callable[[Any], bool],
+                 convert: Callable[[Any], Any] = lambda value: value):
+        self.expected = expected
+        self.accepts = accepts
+        self.convert = convert
+
+    def __call__(self, value: Any, name: str) -> Any:
+        if not self.accepts(value):
+            raise InvalidParameterError(name, self.expected, _received(value))
+        return self.convert(value)
+
+
+def integer(low: float = 1, allow_none: bool = False) -> Check:
+    """An int (never a bool) ``>= low``, or ``None`` when allowed."""
+    bound = f" >= {low}" if low > -math.inf else ""
+    return Check(f"an int{bound}" + (" or None" if allow_none else ""),
+                 lambda v: (v is None and allow_none) or (
+                     isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low),
+                 lambda v: None if v is None else int(v))
+
+
+def real(low: float = -math.inf, high: float = math.inf, low_open: bool = False,
+         high_open: bool = False) -> Check:
+    """A finite real number (never a bool, NaN or inf) in the interval."""
+    def accepts(v):
+        if not isinstance(v, numbers.Real) or isinstance(v, bool) or not math.isfinite(v):
+            return False
+        return (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
+    interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    return Check(f"a finite real number in {interval}", accepts, float)
+
+
+def choice(choices: Iterable[str]) -> Check:
+    """One of the strings ``choices``."""
+    allowed = list(choices)
+    return Check(f"one of {allowed}", lambda v: isinstance(v, str) and v in allowed)
+
+
+def either(*checks: Check) -> Check:
+    """A value that one of ``checks`` accepts, converted by the first that does."""
+    def convert(v):
+        return next(c.convert(v) for c in checks if c.accepts(v))
+    return Check(" or ".join(c.expected for c in checks),
+                 lambda v: any(c.accepts(v) for c in checks), convert)
+
+
+def instance_of(*types: type, expected: str) -> Check:
+    """An instance of one of ``types`` (a bool only if ``bool`` is listed)."""
+    return Check(expected, lambda v: isinstance(v, types) and (
+        bool in types or not isinstance(v, bool)))
+
+
+def sequence_of(item: Check) -> Check:
+    """A list or tuple whose every item ``item`` accepts, as a tuple."""
+    return Check(f"a list or tuple of ({item.expected})",
+                 lambda v: isinstance(v, (list, tuple)) and all(item.accepts(i) for i in v),
+                 lambda v: tuple(item.convert(i) for i in v))
+
+
+#: Any value (the component checks it).
+ANYTHING = Check("any value", lambda v: True)
+
+
+def check_for(annotation: Any, default: Any) -> Check:
+    """The check of a parameter annotated ``annotation`` (or, without one,
+    of the type of ``default``)."""
+    if annotation is inspect.Parameter.empty or annotation is Any:
+        if default is None or isinstance(default, bool):
+            return ANYTHING if default is None else instance_of(bool, expected="a bool")
+        annotation = type(default)
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Union:
+        parts = [a for a in args if a is not type(None)]
+        none = [instance_of(type(None), expected="None")] if len(parts) < len(args) else []
+        return either(*none, *(check_for(a, default) for a in parts))
+    if origin in (list, tuple, Sequence) and args:
+        return sequence_of(check_for(args[0], None))
+    simple = {bool: instance_of(bool, expected="a bool"), int: integer(low=-math.inf),
+              float: real(), str: instance_of(str, expected="a string")}
+    if annotation in simple:
+        return simple[annotation]
+    if isinstance(annotation, type):
+        return instance_of(annotation, expected=f"a {annotation.__name__}")
+    return ANYTHING
+
+
+_ENTRY = re.compile(r"^(\w+)(?:\s*\([^)]*\))?\s*:\s*(.*)$")
+_ROLE = re.compile(r":\w+:`([^`]*)`")
+
+
+def _param_help(doc: str) -> Dict[str, str]:
+    """``name -> first sentence`` of each ``name (type): text`` entry of the
+    ``Args:`` section of a Google-style docstring, without reST markup."""
+    entries: Dict[str, List[str]] = {}
+    args_indent = entry_indent = current = None
+    for line in inspect.cleandoc(doc).splitlines():
+        text, depth = line.strip(), len(line) - len(line.lstrip())
+        if not text:
+            continue
+        if text == "Args:":
+            args_indent, entry_indent, current = depth, None, None
+        elif args_indent is not None and depth <= args_indent:
+            args_indent = current = None
+        elif args_indent is not None:
+            entry_indent = depth if entry_indent is None else entry_indent
+            match = _ENTRY.match(text)
+            if depth == entry_indent and match:
+                current = match.group(1)
+                entries[current] = [match.group(2)]
+            elif current is not None and depth > entry_indent:
+                entries[current].append(text)
+    helps = {}
+    for name, words in entries.items():
+        text = " ".join(words).split("(default:", 1)[0]
+        text = _ROLE.sub(r"\1", text).replace("``", "").strip()
+        text = text.split(". ", 1)[0].rstrip(".")
+        first = text.split(" ", 1)[0]
+        helps[name] = text if first.isupper() else text[:1].lower() + text[1:]
+    return helps
+
+
+def signature_options(component: Callable, group: str, *, keyword_only: bool,
+                      skip: Iterable[str] = (),
+                      checks: Optional[Mapping[str, Check]] = None) -> List[Option]:
+    """The options of a selector (``keyword_only``: its keyword-only
+    parameters) or of a sampler factory (its parameters after the first,
+    with defaults), minus ``skip``; none when it has no signature. ``checks``
+    replaces the annotation's check of some (e.g. to add a range)."""
+    checks = checks or {}
+    try:
+        signature = inspect.signature(component)
+    except (TypeError, ValueError):
+        return []
+    target = component.__init__ if inspect.isclass(component) else component
+    try:
+        hints = typing.get_type_hints(target)
+    except Exception:  # unresolvable annotations: check by the defaults' types
+        hints = {}
+    params = list(signature.parameters.values())
+    kinds = (inspect.Parameter.KEYWORD_ONLY,) if keyword_only else \
+        (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    helps = _param_help(inspect.getdoc(component) or "")
+    owner = getattr(component, "__name__", type(component).__name__)
+    return [Option(p.name, p.default,
+                   checks.get(p.name) or check_for(hints.get(p.name, p.annotation), p.default),
+                   helps.get(p.name) or f"a keyword argument of {owner}", group, p.name)
+            for p in params[0 if keyword_only else 1:]
+            if p.kind in kinds and p.default is not inspect.Parameter.empty
+            and p.name not in skip]
+
+
+def option_field(default: Any, check: Check, help: str) -> Any:
+    """A dataclass field that is an option (see :func:`dataclass_options`)."""
+    return field(default=default, metadata={"check": check, "help": help})
+
+
+def dataclass_options(cls: type, group: str) -> List[Option]:
+    """The options declared by :func:`option_field` in a dataclass."""
+    return [Option(f.name, f.default, f.metadata["check"], f.metadata["help"], group, f.name)
+            for f in fields(cls)]
+
+
+def check_fields(instance: Any) -> None:
+    """Run the checks of a dataclass of :func:`option_field` s (its
+    ``__post_init__``), storing what they return."""
+    for f in fields(instance):
+        object.__setattr__(instance, f.name,
+                           f.metadata["check"](getattr(instance, f.name), f.name))
+
+
+def merge_options(*groups: Iterable[Option]) -> Dict[str, Option]:
+    """The options of several groups by name, in order; an option whose name
+    is already taken is renamed ``<group>_<name>``."""
+    merged: Dict[str, Option] = {}
+    for group in groups:
+        for option in group:
+            name = option.name if option.name not in merged else f"{option.group}_{option.name}"
+            merged[name] = Option(name, option.default, option.check, option.help,
+                                  option.group, option.param)
+    return merged
+
+
+def check_options(given: Optional[Mapping[str, Any]], declared: Mapping[str, Option],
+                  method: str) -> Dict[str, Any]:
+    """Every declared option's value: the checked one from ``given`` (a dict
+    of option names) or the default. An option not declared is an error
+    naming it and listing the method's own."""
+    if given is None:
+        given = {}
+    if not isinstance(given, Mapping) or not all(isinstance(k, str) for k in given):
+        raise InvalidParameterError("options", "a dict of option names to values, or None",
+                                    _received(given))
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise InvalidParameterError(
+            "options", f"options of method '{method}' ({sorted(declared) or 'it has none'}; "
+            "see gcnal.method_options)", f"unknown {unknown}")
+    return {name: option.check(given[name], name) if name in given else option.default
+            for name, option in declared.items()}
+
+
+def group_values(declared: Mapping[str, Option], values: Mapping[str, Any],
+                 group: str) -> Dict[str, Any]:
+    """``param -> value`` of the options of one group."""
+    return {o.param: values[name] for name, o in declared.items() if o.group == group}
+
 
 def supported_kwargs(fn: Callable, options: Dict[str, Any]) -> Dict[str, Any]:
-    """The entries of ``options`` that ``fn`` accepts as keyword arguments."""
+    """The entries of ``options`` that ``fn`` accepts as keyword arguments
+    (all of them if it takes ``**kwargs``); used for what gcnal itself
+    passes (``generator``, ``hidden_channels`` ...), never for user options."""
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
@@ -24,18 +289,9 @@ def supported_kwargs(fn: Callable, options: Dict[str, Any]) -> Dict[str, Any]:
     return {k: v for k, v in options.items() if k in names}
 
 
-def user_options(fn: Callable, options: Optional[Dict[str, Any]], parameter: str) -> Dict[str, Any]:
-    """``options`` given by the user for ``fn``: a dict whose every key ``fn``
-    accepts, so that nothing is silently dropped."""
-    if options is None:
-        return {}
-    if not isinstance(options, dict) or not all(isinstance(k, str) for k in options):
-        raise InvalidParameterError(parameter, "a dict of keyword arguments or None",
-                                    repr(options))
-    accepted = supported_kwargs(fn, options)
-    unknown = sorted(set(options) - set(accepted))
-    if unknown:
-        name = getattr(fn, "__name__", type(fn).__name__)
-        raise InvalidParameterError(parameter, f"keyword arguments that {name} accepts",
-                                    f"unknown {unknown}")
-    return dict(options)
+def describe(declared: Mapping[str, Option]) -> Dict[str, Dict[str, Any]]:
+    """``name -> {"default": ..., "help": ...}``: what
+    :func:`gcnal.method_options` returns."""
+    return {name: {"default": o.default, "help": o.help} for name, o in declared.items()}
+
+

@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Optional, Union
 import torch
 from torch import Tensor, nn
 
-from ..api import make_generator
+from ..seeding import make_generator
 from ..errors import InvalidParameterError
 from ..samplers.functional import dropout
 from ..validation import check_positive_int, check_real
