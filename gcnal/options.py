@@ -14,6 +14,7 @@ this way for free.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import numbers
@@ -22,7 +23,7 @@ import reprlib
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .errors import InvalidParameterError
 
@@ -95,8 +96,9 @@ def real(low: float = -math.inf, high: float = math.inf, low_open: bool = False,
         if not isinstance(v, numbers.Real) or isinstance(v, bool) or not math.isfinite(v):
             return False
         return (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
-    interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-    return Check(f"a finite real number in {interval}", accepts, float)
+    interval = f" in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}" \
+        if (low, high) != (-math.inf, math.inf) else ""
+    return Check(f"a finite real number{interval}", accepts, float)
 
 
 def choice(choices: Iterable[str]) -> Check:
@@ -188,6 +190,27 @@ def _param_help(doc: str) -> Dict[str, str]:
     return helps
 
 
+@functools.lru_cache(maxsize=None)
+def _parameters(component: Callable) -> Tuple[Tuple[inspect.Parameter, Any, str], ...]:
+    """``(parameter, annotation, help)`` of each parameter of ``component``
+    (a function or a class, whose ``__init__`` is read); empty without a
+    signature. Cached: read once per component."""
+    try:
+        signature = inspect.signature(component)
+    except (TypeError, ValueError):
+        return ()
+    target = component.__init__ if inspect.isclass(component) else component
+    try:
+        hints = typing.get_type_hints(target)
+    except Exception:  # unresolvable annotations: check by the defaults' types
+        hints = {}
+    helps = _param_help(inspect.getdoc(component) or "")
+    owner = getattr(component, "__name__", type(component).__name__)
+    return tuple((p, hints.get(p.name, p.annotation),
+                  helps.get(p.name) or f"a keyword argument of {owner}")
+                 for p in signature.parameters.values())
+
+
 def signature_options(component: Callable, group: str, *, keyword_only: bool,
                       skip: Iterable[str] = (),
                       checks: Optional[Mapping[str, Check]] = None) -> List[Option]:
@@ -197,23 +220,14 @@ def signature_options(component: Callable, group: str, *, keyword_only: bool,
     replaces the annotation's check of some (e.g. to add a range)."""
     checks = checks or {}
     try:
-        signature = inspect.signature(component)
-    except (TypeError, ValueError):
-        return []
-    target = component.__init__ if inspect.isclass(component) else component
-    try:
-        hints = typing.get_type_hints(target)
-    except Exception:  # unresolvable annotations: check by the defaults' types
-        hints = {}
-    params = list(signature.parameters.values())
+        params = _parameters(component)
+    except TypeError:  # an unhashable callable object: not cached
+        params = _parameters.__wrapped__(component)
     kinds = (inspect.Parameter.KEYWORD_ONLY,) if keyword_only else \
         (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    helps = _param_help(inspect.getdoc(component) or "")
-    owner = getattr(component, "__name__", type(component).__name__)
-    return [Option(p.name, p.default,
-                   checks.get(p.name) or check_for(hints.get(p.name, p.annotation), p.default),
-                   helps.get(p.name) or f"a keyword argument of {owner}", group, p.name)
-            for p in params[0 if keyword_only else 1:]
+    return [Option(p.name, p.default, checks.get(p.name) or check_for(annotation, p.default),
+                   help, group, p.name)
+            for p, annotation, help in params[0 if keyword_only else 1:]
             if p.kind in kinds and p.default is not inspect.Parameter.empty
             and p.name not in skip]
 

@@ -31,8 +31,8 @@ def _option_name(method: SelectionMethod, group: str, param: str, keyword: str) 
             return name
     own = sorted(method.options) or "it has none"
     raise InvalidParameterError(
-        keyword, f"an option of method '{method.name}' ({own}; see gcnal.method_options)",
-        f"'{param}', which it does not read")
+        keyword, f"options of method '{method.name}' ({own}; see gcnal.method_options)",
+        f"unknown ['{param}']")
 
 
 def _mapped(method: SelectionMethod, legacy: Mapping[str, Any]) -> Dict[str, Tuple[str, Any]]:
