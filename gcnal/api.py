@@ -12,7 +12,7 @@ from .errors import InvalidParameterError
 from .graph import GRAPHS, KNN_BACKENDS, NORMALIZATIONS, build_adjacency
 from .options import supported_kwargs, user_options
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
-from .rng import make_generator
+from .seeding import make_generator
 from .samplers import score_sampler, train_sampler
 from .samplers.training import resolve_batch_size
 from .selection import Selection, split_selector_output

@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 from ..errors import InvalidParameterError
 from ..nn import dropout
-from ..rng import make_generator
+from ..seeding import make_generator
 from ..validation import check_positive_int, check_real
 from .functional import check_batch, check_module, eval_mode
 
