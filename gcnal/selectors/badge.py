@@ -7,6 +7,8 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
+from .rescale import divide_by_max_abs
+
 #: Squared distances below this fraction of :math:`\lVert g_i \rVert^2 +
 #: \lVert g_u \rVert^2` are rounding residue of the float64 expansion and
 #: count as 0 (its error is about :math:`(C + d)\,\epsilon_{64}` of that sum).
@@ -139,8 +141,9 @@ def badge(scores: Tensor, embeddings: Tensor, labelled_mask: Tensor, budget: int
     :math:`(N, C)` and one :math:`(N, d)` matrix-vector product.
 
     The features are divided by their largest absolute entry first (in
-    float64): :math:`D^2` scales by the same factor everywhere, so the draws
-    are unchanged, and no square overflows. Randomness comes only from
+    float64, :func:`~gcnal.selectors.rescale.divide_by_max_abs`): :math:`D^2`
+    scales by the same factor everywhere, so the draws are unchanged, and no
+    square overflows. Randomness comes only from
     ``generator``.
 
     Returns:
@@ -151,13 +154,8 @@ def badge(scores: Tensor, embeddings: Tensor, labelled_mask: Tensor, budget: int
         (:math:`\lVert \mathbf{g}_i \rVert`).
     """
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
-    residual = hypothesis_residual(scores[unlabelled].double())
-    features = embeddings[unlabelled].double()
-    scale = features.abs().max() if features.numel() else features.new_zeros(())
-    if bool(scale > 0):
-        features = features / scale
-    else:
-        scale = torch.ones_like(scale)
+    residual = hypothesis_residual(scores[unlabelled].detach().double())
+    features, scale = divide_by_max_abs(embeddings[unlabelled].detach().double())
     local, sq_distance = kmeans_pp_gradient_seeds(residual, features, budget, generator)
     norms = residual[local].norm(dim=1) * features[local].norm(dim=1)
     return unlabelled[local], {"distance": sq_distance * scale.square(),

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError
 from .kmeans import nearest_centroid
+from .rescale import divide_by_max_abs
 
 
 def average_linkage(points: Tensor) -> Tuple[Tensor, Tensor]:
@@ -40,39 +42,36 @@ def average_linkage(points: Tensor) -> Tuple[Tensor, Tensor]:
         made them (every merge after the merges that built its clusters).
     """
     n = points.size(0)
-    x = points.detach().double().cpu()
-    scale = x.abs().max() if x.numel() else x.new_zeros(())
-    if bool(scale > 0):
-        x = x / scale
-    else:
-        scale = torch.ones_like(scale)
-    dist = torch.cdist(x, x)
-    dist.fill_diagonal_(float("inf"))
-    size = torch.ones(n, dtype=torch.float64)
-    active = torch.ones(n, dtype=torch.bool)
-    merges = torch.empty((max(n - 1, 0), 2), dtype=torch.long)
-    heights = torch.empty(max(n - 1, 0), dtype=torch.float64)
+    x, scale = divide_by_max_abs(points.detach().double().cpu())
+    dist = torch.cdist(x, x).numpy()
+    np.fill_diagonal(dist, np.inf)
+    # +inf on merged-away clusters, so their stale rows and columns are never read
+    retired = np.zeros(n)
+    size = np.ones(n)
+    merges = np.empty((max(n - 1, 0), 2), dtype=np.int64)
+    heights = np.empty(max(n - 1, 0))
     chain: List[int] = []
     for step in range(n - 1):
         if not chain:
-            chain.append(int(torch.argmax(active.to(torch.uint8))))
+            chain.append(int(np.argmin(retired)))
         while True:
             a = chain[-1]
-            b = int(torch.argmin(dist[a]))
-            if len(chain) > 1 and bool(dist[a, chain[-2]] <= dist[a, b]):
+            row = dist[a] + retired
+            b = int(np.argmin(row))
+            if len(chain) > 1 and row[chain[-2]] <= row[b]:
                 b = chain[-2]
             if len(chain) > 1 and b == chain[-2]:
                 break
             chain.append(b)
         del chain[-2:]
-        merges[step, 0], merges[step, 1], heights[step] = a, b, dist[a, b]
+        merges[step], heights[step] = (a, b), dist[a, b]
         merged = (size[a] * dist[a] + size[b] * dist[b]) / (size[a] + size[b])
+        merged[a] = np.inf
         dist[a], dist[:, a] = merged, merged
-        dist[b], dist[:, b] = float("inf"), float("inf")
-        dist[a, a] = float("inf")
         size[a] += size[b]
-        active[b] = False
-    return merges, heights * scale
+        retired[b] = np.inf
+    heights = torch.from_numpy(heights) * scale
+    return torch.from_numpy(merges), heights
 
 
 def cut_dendrogram(merges: Tensor, heights: Tensor, num_points: int, *,
@@ -140,8 +139,7 @@ def sampled_hac_labels(points: Tensor, *, num_clusters: Optional[int] = None,
                                    distance_threshold=distance_threshold).to(points.device)
     if members.numel() == n:
         return member_labels
-    scale = points.abs().max()
-    x = (points / scale if bool(scale > 0) else points).float()  # no square overflows
+    x = divide_by_max_abs(points)[0].float()  # no square overflows in float32
     k = int(member_labels.max()) + 1
     sums = torch.zeros(k, x.size(1), device=x.device).index_add_(0, member_labels, x[members])
     counts = torch.bincount(member_labels, minlength=k).to(x.dtype)
