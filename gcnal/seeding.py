@@ -1,4 +1,4 @@
-"""The one source of randomness of a selection: a generator made from ``seed``."""
+"""The one source of randomness: a ``torch.Generator`` made from a user's ``seed``."""
 from __future__ import annotations
 
 from typing import Union

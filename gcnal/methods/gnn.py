@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 import torch
 from torch import Tensor
 
-from ..adjacency import build_adjacency
+from ..graph import build_adjacency
 from ..errors import InvalidParameterError
 from ..options import Option, dataclass_options, merge_options, signature_options, \
     supported_kwargs

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from ..adjacency import GRAPHS
-from ..graph import NORMALIZATIONS
-from ..knn import KNN_BACKENDS
+from ..graph import GRAPHS, KNN_BACKENDS, NORMALIZATIONS
 from ..errors import InvalidParameterError
 from ..options import check_fields, choice, either, integer, option_field, real
 from ..registry import SELECTORS
