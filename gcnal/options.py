@@ -20,12 +20,14 @@ import math
 import numbers
 import re
 import reprlib
+import types
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .errors import InvalidParameterError
+
 
 @dataclass(frozen=True)
 class Option:
@@ -140,7 +142,7 @@ def check_for(annotation: Any, default: Any) -> Check:
             return ANYTHING if default is None else instance_of(bool, expected="a bool")
         annotation = type(default)
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin is typing.Union:
+    if origin in (typing.Union, types.UnionType):
         parts = [a for a in args if a is not type(None)]
         none = [instance_of(type(None), expected="None")] if len(parts) < len(args) else []
         return either(*none, *(check_for(a, default) for a in parts))

@@ -29,8 +29,8 @@ def test_an_option_the_method_does_not_read_is_an_error(method, name, pool, meth
     value = gcnal.method_options(next(m for m in METHODS
                                       if name in gcnal.method_options(m)))[name]["default"]
     own = sorted(gcnal.method_options(method))
-    with pytest.raises(InvalidParameterError, match=f"'options'.*{method}.*unknown \\['{name}'\\]") \
-            as error:
+    expected = f"'options'.*{method}.*unknown \\['{name}'\\]"
+    with pytest.raises(InvalidParameterError, match=expected) as error:
         gcnal.select(features, mask, 2, method=method, options={name: value},
                      **method_kwargs(method, len(mask)))
     assert str(own) in str(error.value) or (not own and "it has none" in str(error.value))
