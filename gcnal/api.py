@@ -33,9 +33,6 @@ def select(features, labelled_mask, budget: int, method: str = DEFAULT_METHOD, *
         method (str): A preset from :func:`gcnal.available_methods`.
             (default: :obj:`"typical_diverse"`, the recommended method)
 {signals}
-            Every method accepts every signal (each is checked); the ones
-            it read are ``Selection.info["signals_used"]``, and a method
-            that needs one that is missing raises, naming it.
         options (dict, optional): The method's own options by name, e.g.
             ``{"k": 20}`` or ``{"epochs": 50, "graph": "knn"}``; see
             :func:`gcnal.method_options` for each method's, with defaults.

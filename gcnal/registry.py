@@ -148,6 +148,11 @@ def register_method(name: str, *, selector: Union[str, Callable],
                                          signal_required), overwrite)
 
 
+def methods_reading(signal: str) -> List[str]:
+    """The registered presets that read learner ``signal``, sorted."""
+    return [name for name in METHODS.names() if METHODS.resolve(name).signal == signal]
+
+
 def available_methods() -> List[str]:
     """The registered preset names, sorted."""
     return METHODS.names()

@@ -9,6 +9,7 @@ the CLI flags and the tests are built from the table.
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Mapping, Optional
 
@@ -138,9 +139,20 @@ def read_signal(signal: Optional[str], signals: Mapping[str, Tensor], num_items:
 
 
 def signals_docstring(indent: str = " " * 8) -> str:
-    """The ``Args`` entries of :func:`gcnal.select` for the signals."""
-    lines = []
-    for s in SIGNALS.values():
-        lines.append(f"{indent}{s.name} (array, optional): :math:`{s.shape}` {s.help}.")
-    return "\n".join(lines)
+    """The ``Args`` entry of :func:`gcnal.select` for the signals: one
+    bullet per signal with its shape, help and the presets that read it."""
+    from .registry import methods_reading
 
+    lines = [f"{indent}{', '.join(SIGNALS)} (array, optional):",
+             textwrap.fill("Learner signals (:data:`gcnal.signals.SIGNALS`), each checked when "
+                           "given. Every method accepts every signal and reads the one it "
+                           "needs; those read are ``Selection.info[\"signals_used\"]``, and a "
+                           "missing one that a method needs is an error naming it.",
+                           width=80, initial_indent=indent + "    ",
+                           subsequent_indent=indent + "    "), ""]
+    for s in SIGNALS.values():
+        readers = ", ".join(methods_reading(s.name)) or "no built-in method"
+        lines.append(textwrap.fill(f"- ``{s.name}`` :math:`{s.shape}`: {s.help} ({readers}).",
+                                   width=80, initial_indent=indent + "    ",
+                                   subsequent_indent=indent + "      "))
+    return "\n".join(lines)

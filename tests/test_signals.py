@@ -68,9 +68,11 @@ def test_the_default_method_reads_probs_when_given(pool, make_signal):
 
 
 def test_the_select_docstring_lists_every_signal_from_the_table():
+    doc = " ".join(gcnal.select.__doc__.split())
     for signal in SIGNALS.values():
-        assert f"{signal.name} (array, optional): :math:`{signal.shape}` {signal.help}" \
-            in gcnal.select.__doc__
+        readers = gcnal.registry.methods_reading(signal.name)
+        assert f"``{signal.name}`` :math:`{signal.shape}`: {signal.help} (" in doc
+        assert readers and ", ".join(readers) in doc
 
 
 def test_missing_signal_is_an_error(pool):
