@@ -158,7 +158,7 @@ def check_for(annotation: Any, default: Any) -> Check:
 
 
 _ENTRY = re.compile(r"^(\w+)(?:\s*\([^)]*\))?\s*:\s*(.*)$")
-_ROLE = re.compile(r":\w+:`([^`]*)`")
+_ROLE = re.compile(r":\w+:`~?([^`]*)`")
 
 
 def _param_help(doc: str) -> Dict[str, str]:
@@ -186,9 +186,7 @@ def _param_help(doc: str) -> Dict[str, str]:
     for name, words in entries.items():
         text = " ".join(words).split("(default:", 1)[0]
         text = _ROLE.sub(r"\1", text).replace("``", "").strip()
-        text = text.split(". ", 1)[0].rstrip(".")
-        first = text.split(" ", 1)[0]
-        helps[name] = text if first.isupper() else text[:1].lower() + text[1:]
+        helps[name] = text.split(". ", 1)[0].rstrip(".")
     return helps
 
 

@@ -61,7 +61,7 @@ def test_selector_only_presets_own_their_selectors_keyword_only_options():
     options = gcnal.method_options("typical_diverse")
     assert {name: o["default"] for name, o in options.items()} == {
         "k": 20, "uncertainty_weight": 0.5, "radius": "auto", "knn_backend": "torch"}
-    assert options["k"]["help"] == "neighbours for the typicality"
+    assert options["k"]["help"] == "Neighbours for the typicality"
     assert list(gcnal.method_options("coreset")) == ["candidates"]
     assert gcnal.method_options("margin") == {}
 
@@ -88,7 +88,7 @@ def test_options_follow_a_replaced_selector_and_sampler(pool):
         return norms.argsort(descending=True, stable=True)[:budget]
 
     assert gcnal.method_options("coreset", selector=farthest) == {
-        "power": {"default": 1, "help": "exponent of the norm"}}
+        "power": {"default": 1, "help": "Exponent of the norm"}}
     picks = gcnal.select(features, mask, 3, method="coreset", selector=farthest,
                          options={"power": 2})
     assert picks.tolist() == gcnal.select(features, mask, 3, method="coreset",
@@ -124,8 +124,8 @@ def test_a_newly_registered_selector_gets_its_options_for_free(pool):
     gcnal.register_selector("test_lowest_first", lowest_first, overwrite=True)
     gcnal.register_method("test_lowest", selector="test_lowest_first", overwrite=True)
     assert gcnal.method_options("test_lowest") == {
-        "column": {"default": 0, "help": "which feature"},
-        "scale": {"default": 1.0, "help": "multiplies it"}}
+        "column": {"default": 0, "help": "Which feature"},
+        "scale": {"default": 1.0, "help": "Multiplies it"}}
     picks = gcnal.select(features, mask, 3, method="test_lowest", options={"column": 1})
     unlabelled = np.flatnonzero(~mask)
     assert picks.tolist() == unlabelled[np.argsort(features[unlabelled, 1],
