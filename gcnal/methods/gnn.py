@@ -113,7 +113,6 @@ class GNNMethod(SelectionMethod):
             progress: bool) -> Outcome:
         pool = PoolOptions(**self.values(settings, "gnn"))
         graph = GraphOptions(**self.values(settings, "graph"))
-        training = TrainingOptions(**self.values(settings, "training"))
         timings = {"graph": 0.0, "train": 0.0, "select": 0.0}
         info: Dict[str, Any] = {"signals_used": []}
         nodes = draw_subset(labelled, pool.subset, budget, generator)
@@ -126,19 +125,11 @@ class GNNMethod(SelectionMethod):
         scores, losses = None, []
         if bool(labelled_nodes.any()):
             start = time.perf_counter()
-            model = self.build_sampler(x.size(1), training,
-                                       self.values(settings, "sampler")).to(x.device)
-            batch_size, info["training"] = resolve_batch_size(training.batch_size, model, adj)
-            losses = train_sampler(model, adj.vectors, adj, labelled_nodes,
-                                   epochs=training.epochs, lr=training.lr,
-                                   weight_decay=training.weight_decay,
-                                   lambda_unlabelled=training.lambda_unlabelled,
-                                   generator=generator, batch_size=batch_size,
-                                   progress=progress)
-            scores, embeddings = score_sampler(model, adj.vectors, adj)
+            scores, embeddings, losses, info["training"] = self.train_and_score(
+                adj, labelled_nodes, settings, generator, progress)
             timings["train"] = elapsed(start, x.device)
             selector, options = self.selector, self.values(settings, "selector")
-        else:
+        else:  # nothing to train on: the cold-start selector on the propagated features
             info["cold_start"] = self._cold_start_note(pool.cold_start)
             embeddings, options = adj @ adj.vectors, {}
             selector = SELECTORS.resolve(pool.cold_start, "cold_start") \
@@ -150,6 +141,22 @@ class GNNMethod(SelectionMethod):
         timings["select"] = elapsed(start, x.device)
         return Outcome(nodes[local.to(x.device)], nodes, scores, embeddings, timings, info,
                        losses)
+
+    def train_and_score(self, adj: Any, labelled: Tensor, settings: Mapping[str, Any],
+                        generator: torch.Generator, progress: bool):
+        """Build the sampler, train it on the graph ``adj`` to tell the
+        ``labelled`` nodes from the others, and score every node:
+        ``(scores, embeddings, losses, training mode)``."""
+        training = TrainingOptions(**self.values(settings, "training"))
+        model = self.build_sampler(adj.vectors.size(1), training,
+                                   self.values(settings, "sampler")).to(adj.vectors.device)
+        batch_size, mode = resolve_batch_size(training.batch_size, model, adj)
+        losses = train_sampler(model, adj.vectors, adj, labelled, epochs=training.epochs,
+                               lr=training.lr, weight_decay=training.weight_decay,
+                               lambda_unlabelled=training.lambda_unlabelled,
+                               generator=generator, batch_size=batch_size, progress=progress)
+        scores, embeddings = score_sampler(model, adj.vectors, adj)
+        return scores, embeddings, losses, mode
 
     def _cold_start_note(self, cold_start: Any) -> str:
         """Log why the cold-start selector runs; the note for ``Selection.info``."""
