@@ -12,7 +12,7 @@ from .selection import Selection
 from .signals import check_signals, signals_docstring
 from .validation import as_feature_tensor, as_mask_tensor, check_budget, resolve_device
 
-#: The method ``select`` runs by default (docs/recommended.md).
+#: The method ``select`` runs by default (docs/choosing-a-method.md).
 DEFAULT_METHOD = "typical_diverse"
 
 
