@@ -46,6 +46,9 @@ PENDING = {
               "--out/--labelled/--options (issue 15 items 4, 6)",
 }
 
+# examples/ scripts that use pending API: file name -> branches (as for ``needs``).
+EXAMPLE_NEEDS = {"graphsage_sampler.py": ("options",)}
+
 FENCE = re.compile(r"(?:<!--\s*doctest:\s*(?P<tag>[^>]*?)\s*-->\s*\n)?```python\n(?P<code>.*?)```",
                    re.DOTALL)
 
@@ -205,5 +208,9 @@ def test_docstring_examples_run(test):
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_script_runs(script: Path, isolated_registries):
+def test_example_script_runs(script: Path, isolated_registries, request):
+    pending = [name for name in EXAMPLE_NEEDS.get(script.name, ()) if name in PENDING]
+    if pending:
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason=f"needs {', '.join(pending)}: {PENDING[pending[0]]}"))
     runpy.run_path(str(script), run_name="__main__")
