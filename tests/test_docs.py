@@ -23,11 +23,14 @@ import importlib
 import pkgutil
 import re
 import runpy
+import shlex
 import warnings
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
+import numpy as np
 import pytest
+import torch
 
 import gcnal
 import gcnal.errors
@@ -214,3 +217,41 @@ def test_example_script_runs(script: Path, isolated_registries, request):
         request.applymarker(pytest.mark.xfail(
             strict=True, reason=f"needs {', '.join(pending)}: {PENDING[pending[0]]}"))
     runpy.run_path(str(script), run_name="__main__")
+
+
+def _quickstart_select_commands() -> List[List[str]]:
+    """The ``gcnal select --features ...`` lines of quickstart.md's command-line block."""
+    text = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    block = re.search(r"## The command line\n\n```bash\n(.*?)```", text, re.DOTALL).group(1)
+    lines = block.replace("\\\n", " ").splitlines()
+    return [shlex.split(line, comments=True) for line in lines
+            if line.startswith("gcnal select --features")]
+
+
+def test_quickstart_cli_commands_run(tmp_path, monkeypatch, request):
+    """The documented `gcnal select` commands run on files made like a user's."""
+    from gcnal.cli import main
+
+    pending = [name for name in ("options", "selcli") if name in PENDING]
+    if pending:
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason=f"needs {', '.join(pending)}: {PENDING[pending[0]]}"))
+    commands = _quickstart_select_commands()
+    assert len(commands) == 2, commands
+    rng = np.random.default_rng(0)
+    features = np.abs(rng.normal(size=(300, 8))).astype(np.float32)
+    mask = np.zeros(300, dtype=bool)
+    mask[:20] = True
+    np.save(tmp_path / "feats.npy", features)
+    torch.save(torch.from_numpy(features), tmp_path / "feats.pt")
+    np.save(tmp_path / "mask.npy", mask)
+    np.save(tmp_path / "probs.npy", rng.dirichlet(np.ones(4), size=300))
+    (tmp_path / "ids.txt").write_text("\n".join(str(i) for i in range(20)) + "\n")
+    monkeypatch.chdir(tmp_path)
+    for argv in commands:
+        assert argv[0] == "gcnal"
+        assert main(argv[1:] + ["--quiet"]) == 0, argv
+    rows = (tmp_path / "picks.csv").read_text().splitlines()
+    assert len(rows) == 1 + 100                      # a header, then one row per pick
+    ids = [int(line) for line in (tmp_path / "picks.txt").read_text().split()]
+    assert len(set(ids)) == 100 and min(ids) >= 20   # unique, none of the labelled 0..19
