@@ -33,8 +33,6 @@ rng = np.random.default_rng(0)
 features = np.abs(rng.normal(size=(300, 16)) + np.repeat(rng.normal(size=(3, 16)) * 3, 100, 0))
 labelled = np.zeros(300, dtype=bool)
 labelled[rng.choice(100, 20, replace=False)] = True  # all from the first cluster
-options = {"epochs": 50}  # the training options of every GNN preset apply to a plug-in sampler
 # by name through the preset, or the class with any selector
-print(gcnal.select(features, labelled, 10, method="uncertain_sage", seed=0, options=options))
-print(gcnal.select(features, labelled, 10, sampler=SAGESampler, selector="k_center", seed=0,
-                   options=options))
+print(gcnal.select(features, labelled, 10, method="uncertain_sage", seed=0))
+print(gcnal.select(features, labelled, 10, sampler=SAGESampler, selector="k_center", seed=0))

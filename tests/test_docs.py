@@ -49,9 +49,6 @@ PENDING = {
               "--out/--labelled/--options (issue 15 items 4, 6)",
 }
 
-# examples/ scripts that use pending API: file name -> branches (as for ``needs``).
-EXAMPLE_NEEDS = {"graphsage_sampler.py": ("options",)}
-
 FENCE = re.compile(r"(?:<!--\s*doctest:\s*(?P<tag>[^>]*?)\s*-->\s*\n)?```python\n(?P<code>.*?)```",
                    re.DOTALL)
 
@@ -114,7 +111,7 @@ class _Namespaces:
         if ns is None or done > index:
             done, ns = 0, {"__name__": "__doc_example__"}
         for earlier in blocks[done:index]:
-            if not _pending(earlier):
+            if not _pending(earlier.needs):
                 _run(earlier, ns)
         self._state[block.path] = (index, ns)
         return ns
@@ -128,8 +125,19 @@ class _Namespaces:
 NAMESPACES = _Namespaces()
 
 
-def _pending(block: Block) -> List[str]:
-    return [name for name in block.needs if name in PENDING]
+def _pending(needs) -> List[str]:
+    """The branches in ``needs`` that are not merged yet."""
+    return [name for name in needs if name in PENDING]
+
+
+def _expect_failure_while_pending(request, needs) -> bool:
+    """Mark the test strict-xfail while any branch in ``needs`` is pending;
+    whether it is."""
+    pending = _pending(needs)
+    if pending:
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason=f"needs {', '.join(pending)}: {PENDING[pending[0]]}"))
+    return bool(pending)
 
 
 def _run(block: Block, ns: dict) -> None:
@@ -153,13 +161,8 @@ def isolated_registries():
 
 @pytest.mark.parametrize("block", BLOCKS, ids=_block_id)
 def test_markdown_python_block_runs(block: Block, isolated_registries, request):
-    pending = _pending(block)
-    if pending:
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason=f"needs {', '.join(pending)}: {PENDING[pending[0]]}"))
-        ns = dict(NAMESPACES.before(block))
-    else:
-        ns = NAMESPACES.before(block)
+    pending = _expect_failure_while_pending(request, block.needs)
+    ns = dict(NAMESPACES.before(block)) if pending else NAMESPACES.before(block)
     try:
         with warnings.catch_warnings():
             # the docs show the current API, never a deprecated keyword
@@ -211,11 +214,7 @@ def test_docstring_examples_run(test):
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_script_runs(script: Path, isolated_registries, request):
-    pending = [name for name in EXAMPLE_NEEDS.get(script.name, ()) if name in PENDING]
-    if pending:
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason=f"needs {', '.join(pending)}: {PENDING[pending[0]]}"))
+def test_example_script_runs(script: Path, isolated_registries):
     runpy.run_path(str(script), run_name="__main__")
 
 
@@ -232,10 +231,7 @@ def test_quickstart_cli_commands_run(tmp_path, monkeypatch, request):
     """The documented `gcnal select` commands run on files made like a user's."""
     from gcnal.cli import main
 
-    pending = [name for name in ("options", "selcli") if name in PENDING]
-    if pending:
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason=f"needs {', '.join(pending)}: {PENDING[pending[0]]}"))
+    _expect_failure_while_pending(request, ("options", "selcli"))
     commands = _quickstart_select_commands()
     assert len(commands) == 2, commands
     rng = np.random.default_rng(0)
