@@ -17,26 +17,11 @@ from .samplers import score_sampler, train_sampler
 from .samplers.training import resolve_batch_size
 from .selection import Selection, split_selector_output
 from .signals import check_signals
+from .subset import draw_subset
 from .validation import (as_feature_tensor, as_mask_tensor, check_budget, check_positive_int,
                          check_real, resolve_device)
 
 log = logging.getLogger(__name__)
-
-
-def _draw_subset(labelled: Tensor, subset: Optional[int], budget: int,
-                 generator: torch.Generator) -> Tensor:
-    """Pool indices of the sampler's nodes: every labelled item plus ``subset``
-    random unlabelled ones (all of them when ``subset`` is ``None`` or
-    larger), in pool order."""
-    unlabelled = torch.nonzero(~labelled, as_tuple=True)[0]
-    if subset is None or subset >= unlabelled.numel():
-        return torch.arange(labelled.numel(), device=labelled.device)
-    if subset < budget:
-        raise InvalidParameterError("subset", f"None or an int >= budget ({budget})", subset)
-    draw = torch.randperm(unlabelled.numel(), generator=generator, device=labelled.device)
-    keep = labelled.clone()
-    keep[unlabelled[draw[:subset]]] = True
-    return torch.nonzero(keep, as_tuple=True)[0]
 
 
 def _check_choices(**choices) -> None:
@@ -207,7 +192,7 @@ def select(features, labelled_mask, budget: int, method: str = "typical_diverse"
     device = resolve_device(device, x.device)
     x, labelled = x.to(device), labelled.to(device)
     generator = make_generator(seed, device)
-    nodes = _draw_subset(labelled, subset, budget, generator)
+    nodes = draw_subset(labelled, subset, budget, generator)
     x_nodes, labelled_nodes = x[nodes], labelled[nodes]
     info = {"method": preset.name, "num_nodes": nodes.numel(), "device": str(device)}
 

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
-from ..validation import as_feature_tensor, as_mask_tensor
+from ..validation import as_feature_tensor, as_mask_tensor, check_choice
 from .base import PoolAdjacency
 from .cosine import CosineAdjacency
 from .knn import KNNAdjacency
@@ -53,11 +52,8 @@ def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = 
             ``"faiss"`` (exact) or ``"faiss-approx"`` (inverted lists), see
             :func:`~gcnal.graph.knn_search`. (default: :obj:`"torch"`)
     """
-    if graph not in GRAPHS:
-        raise InvalidParameterError("graph", f"one of {list(GRAPHS)}", repr(graph))
-    if knn_backend not in KNN_BACKENDS:
-        raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",
-                                    repr(knn_backend))
+    check_choice(graph, "graph", GRAPHS, "build_adjacency")
+    check_choice(knn_backend, "knn_backend", KNN_BACKENDS, "build_adjacency")
     n = features.size(0)
     if graph == "auto":
         nonnegative = bool((features >= 0).all())

@@ -21,7 +21,8 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
-from .base import PoolAdjacency, check_normalization
+from ..validation import check_choice
+from .base import NORMALIZATIONS, PoolAdjacency
 from .cosine import l2_normalize
 from .search import knn_search
 
@@ -78,7 +79,7 @@ class KNNAdjacency(PoolAdjacency):
                  backend: str = "torch"):
         from torch_geometric.utils import coalesce
 
-        check_normalization(normalization, "KNNAdjacency")
+        check_choice(normalization, "normalization", NORMALIZATIONS, "KNNAdjacency")
         self.k = k
         self.normalization = normalization
         self.backend = backend

@@ -13,17 +13,15 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError, MissingDependencyError
+from ..errors import MissingDependencyError
+from ..nn import rows_per_block
 from ..typing import WITH_FAISS
+from ..validation import check_choice, check_int
 from .cosine import l2_normalize
 
-#: Most similarities held at once while searching (256 MiB of float32): one
-#: block of rows x N, reused from block to block (a fresh block per step would
-#: cost a page fault per 4 KiB written).
-_BLOCK_ELEMENTS = 1 << 26
-
-#: Most rows per block: a few hundred rows keep the similarity product near
-#: the BLAS peak on a CPU; more only cost memory.
+#: Most rows per block of similarities (fewer when :func:`~gcnal.nn.rows_per_block`
+#: says so): a few hundred rows keep the similarity product near the BLAS
+#: peak on a CPU; more only cost memory.
 _BLOCK_ROWS = 512
 
 #: Search backends of :func:`knn_search`.
@@ -93,18 +91,16 @@ def knn_search(features: Tensor, k: int, backend: str = "torch") -> Tuple[Tensor
         ``-1`` and similarity :math:`-\infty`.
     """
     n = features.size(0)
-    if not 1 <= k < n:
-        raise InvalidParameterError("k", f"an int in [1, {n - 1}] (fewer than the {n} items)",
-                                    k, "knn_search")
-    if backend not in KNN_BACKENDS:
-        raise InvalidParameterError("backend", f"one of {list(KNN_BACKENDS)}", repr(backend),
-                                    "knn_search")
+    check_int(k, "k", "knn_search", low=1, high=n - 1, detail=f"fewer than the {n} items")
+    check_choice(backend, "backend", KNN_BACKENDS, "knn_search")
     v = l2_normalize(features.float())
     if backend != "torch":
         return _faiss_search(v, k, approximate=backend == "faiss-approx")
     index = torch.empty(n, k, dtype=torch.long, device=v.device)
     similarity = torch.empty(n, k, dtype=v.dtype, device=v.device)
-    step = max(1, min(n, _BLOCK_ROWS, _BLOCK_ELEMENTS // n))
+    step = min(n, _BLOCK_ROWS, rows_per_block(n))
+    # one block of similarities, reused from block to block (a fresh one per
+    # block would be new memory from the operating system each time)
     buffer = torch.empty(step, n, dtype=v.dtype, device=v.device)
     for start in range(0, n, step):
         stop = min(start + step, n)

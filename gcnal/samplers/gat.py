@@ -12,7 +12,7 @@ from torch_geometric.utils import to_undirected
 
 from ..errors import InvalidParameterError
 from ..nn import dropout
-from ..validation import check_hyper_parameters
+from ..validation import check_hyper_parameters, check_int
 
 
 def pool_edge_index(adj: Any, k: int = 10) -> Tensor:
@@ -42,8 +42,7 @@ def pool_edge_index(adj: Any, k: int = 10) -> Tensor:
         raise InvalidParameterError("adj", "a pool graph with 'edge_index' or 'vectors' "
                                     "(KNNAdjacency or CosineAdjacency)", type(adj).__name__,
                                     "pool_edge_index")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InvalidParameterError("k", "a positive int", repr(k), "pool_edge_index")
+    check_int(k, "k", "pool_edge_index")
     from ..graph import knn_search
 
     n = vectors.size(0)

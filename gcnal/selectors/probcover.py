@@ -9,16 +9,8 @@ import torch
 from torch import Tensor
 from torch_geometric.utils import coalesce
 
-from ..errors import InvalidParameterError
+from ..validation import check_int, check_real
 from .kmeans import kmeans
-
-
-def _check(value, name: str, owner: str, low: float, high: float, allow_none: bool = False):
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not low <= value <= high or math.isnan(value):
-        raise InvalidParameterError(name, f"a number in [{low}, {high}]", repr(value), owner)
 
 
 def knn_distances(features: Tensor, k: int) -> Tuple[Tensor, Tensor]:
@@ -184,20 +176,16 @@ def probcover(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
     """
     from ..graph import l2_normalize
 
-    _check(delta, "delta", "probcover", 0.0, 2.0, allow_none=True)
-    _check(alpha, "alpha", "probcover", 0.0, 1.0)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InvalidParameterError("k", "a positive int", repr(k), "probcover")
+    check_real(delta, "delta", 0.0, 2.0, "probcover", allow_none=True)
+    check_real(alpha, "alpha", 0.0, 1.0, "probcover")
+    check_int(k, "k", "probcover")
+    check_int(num_clusters, "num_clusters", "probcover", allow_none=True)
     vectors = l2_normalize(embeddings.float())
     n = vectors.size(0)
     index, distance = knn_distances(vectors, k)
     if delta is None:
         if num_clusters is None:
             num_clusters = min(max(int(labelled_mask.sum()) + budget, 2), 20)
-        elif isinstance(num_clusters, bool) or not isinstance(num_clusters, int) \
-                or num_clusters < 1:
-            raise InvalidParameterError("num_clusters", "a positive int or None",
-                                        repr(num_clusters), "probcover")
         num_clusters = min(num_clusters, n)
         _, pseudo = kmeans(vectors, num_clusters, generator=generator)
         delta = purity_delta(index, distance, pseudo, alpha)

@@ -7,7 +7,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
+from ..validation import check_int
 from .kmeans import kmeans
 
 
@@ -71,10 +71,9 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
     """
     from ..graph import l2_normalize
 
-    for name, value, low in (("k", k, 1), ("max_clusters", max_clusters, 1),
-                             ("min_cluster_size", min_cluster_size, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InvalidParameterError(name, f"an int >= {low}", repr(value), "typiclust")
+    check_int(k, "k", "typiclust")
+    check_int(max_clusters, "max_clusters", "typiclust")
+    check_int(min_cluster_size, "min_cluster_size", "typiclust", low=0)
     vectors = l2_normalize(embeddings.float())
     n = vectors.size(0)
     num_clusters = min(int(labelled_mask.sum()) + budget, max_clusters, n)
