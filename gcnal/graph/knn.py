@@ -85,7 +85,7 @@ class KNNAdjacency(PoolAdjacency):
         self.backend = backend
         self.vectors = l2_normalize(features.float())
         self.num_nodes = n = self.vectors.size(0)
-        index, similarity = knn_search(self.vectors, k, backend)
+        index, similarity = knn_search(self.vectors, k, backend, normalized=True)
         rows = torch.arange(n, device=index.device).repeat_interleave(k)
         cols, weight = index.reshape(-1), similarity.reshape(-1).clamp_min(0)
         keep = weight > 0

@@ -62,7 +62,8 @@ def _block_top_k(block: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     return top.values, torch.gather(columns, 1, top.indices)
 
 
-def knn_search(features: Tensor, k: int, backend: str = "torch") -> Tuple[Tensor, Tensor]:
+def knn_search(features: Tensor, k: int, backend: str = "torch", *,
+               normalized: bool = False) -> Tuple[Tensor, Tensor]:
     r"""Each row's :math:`k` most cosine-similar other rows.
 
     Backends:
@@ -85,6 +86,10 @@ def knn_search(features: Tensor, k: int, backend: str = "torch") -> Tuple[Tensor
     back) with its own OpenMP threads (``faiss.omp_set_num_threads``).
     Self-matches are excluded.
 
+    With ``normalized=True`` the rows are taken as already L2-normalised
+    (a pool graph's ``vectors``) and used as they are, so a selection
+    normalises its features once.
+
     Returns:
         ``(index, similarity)``, both :math:`(N, k)`, most similar first; where
         the approximate search found fewer than :math:`k` others, index
@@ -93,7 +98,7 @@ def knn_search(features: Tensor, k: int, backend: str = "torch") -> Tuple[Tensor
     n = features.size(0)
     check_int(k, "k", "knn_search", low=1, high=n - 1, detail=f"fewer than the {n} items")
     check_choice(backend, "backend", KNN_BACKENDS, "knn_search")
-    v = l2_normalize(features.float())
+    v = features.float() if normalized else l2_normalize(features.float())
     if backend != "torch":
         return _faiss_search(v, k, approximate=backend == "faiss-approx")
     index = torch.empty(n, k, dtype=torch.long, device=v.device)

@@ -49,7 +49,7 @@ def pool_edge_index(adj: Any, k: int = 10) -> Tensor:
     k = min(k, n - 1)
     if k < 1:
         return torch.empty(2, 0, dtype=torch.long, device=vectors.device)
-    index, _ = knn_search(vectors, k)
+    index, _ = knn_search(vectors, k, normalized=True)
     target = torch.arange(n, device=vectors.device).repeat_interleave(k)
     return to_undirected(torch.stack([index.reshape(-1), target]), num_nodes=n)
 

@@ -24,14 +24,12 @@ def propagate_features(features: Tensor, k: int = 15, hops: int = 2) -> Tensor:
         hops (int): Propagation steps (the paper's :math:`K`).
             (default: :obj:`2`)
     """
-    from ..graph import l2_normalize
-    from ..graph import KNNAdjacency
+    from ..graph import KNNAdjacency, l2_normalize
 
     n = features.size(0)
-    vectors = l2_normalize(features.float())
     if n < 2 or hops == 0:
-        return vectors
-    adj = KNNAdjacency(vectors, k=min(k, n - 1))
+        return l2_normalize(features.float())
+    adj = KNNAdjacency(features, k=min(k, n - 1))
     out = adj.vectors
     for _ in range(hops):
         out = adj @ out

@@ -13,11 +13,12 @@ from ..validation import check_int, check_real
 from .kmeans import kmeans
 
 
-def knn_distances(features: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+def knn_distances(features: Tensor, k: int, *, normalized: bool = False) -> Tuple[Tensor, Tensor]:
     r"""Each item's :math:`k` nearest other items (capped at :math:`N - 1`)
     in Euclidean distance between L2-normalised features,
     :math:`\lVert \mathbf{v}_i - \mathbf{v}_j \rVert = \sqrt{2 - 2\cos(\mathbf{x}_i,
-    \mathbf{x}_j)}`, nearest first, from :func:`~gcnal.graph.knn_search`.
+    \mathbf{x}_j)}`, nearest first, from :func:`~gcnal.graph.knn_search`
+    (``normalized=True``: the rows are unit vectors already).
 
     Returns:
         ``(index, distance)``, both :math:`(N, k')`.
@@ -29,7 +30,7 @@ def knn_distances(features: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     if k < 1:
         empty = torch.empty(n, 0, device=features.device)
         return empty.long(), empty.float()
-    index, sim = knn_search(features, k)
+    index, sim = knn_search(features, k, normalized=normalized)
     return index, (2.0 - 2.0 * sim).clamp_min(0).sqrt()
 
 
@@ -182,7 +183,7 @@ def probcover(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
     check_int(num_clusters, "num_clusters", "probcover", allow_none=True)
     vectors = l2_normalize(embeddings.float())
     n = vectors.size(0)
-    index, distance = knn_distances(vectors, k)
+    index, distance = knn_distances(vectors, k, normalized=True)
     if delta is None:
         if num_clusters is None:
             num_clusters = min(max(int(labelled_mask.sum()) + budget, 2), 20)

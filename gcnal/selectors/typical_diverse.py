@@ -111,7 +111,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
-    pool_score = percentile_rank(typicality(vectors, k, knn_backend)[unlabelled])
+    pool_score = percentile_rank(typicality(vectors, k, knn_backend, normalized=True)[unlabelled])
     if scores is not None and uncertainty_weight > 0:
         uncertain = percentile_rank(-top2_gap(scores.float())[unlabelled])
         pool_score = pool_score.pow(1.0 - uncertainty_weight) * uncertain.pow(uncertainty_weight)

@@ -11,7 +11,8 @@ from ..validation import check_int
 from .kmeans import kmeans
 
 
-def typicality(points: Tensor, k: int = 20, backend: str = "torch") -> Tensor:
+def typicality(points: Tensor, k: int = 20, backend: str = "torch", *,
+               normalized: bool = False) -> Tensor:
     r"""Typicality of each point among ``points``: the inverse mean distance
     to its :math:`k` nearest others (capped at :math:`\lfloor n / 2 \rfloor`
     as in the paper's code),
@@ -23,7 +24,8 @@ def typicality(points: Tensor, k: int = 20, backend: str = "torch") -> Tensor:
 
     by :func:`~gcnal.graph.knn_search` (its ``backend``) on L2-normalised
     points (distance :math:`\sqrt{2 - 2\cos}`), memory :math:`O(nk)`. With
-    fewer than two points every typicality is 0.
+    fewer than two points every typicality is 0. ``normalized=True``: the
+    points are unit rows already (see :func:`~gcnal.graph.knn_search`).
     """
     from ..graph import knn_search
 
@@ -31,7 +33,7 @@ def typicality(points: Tensor, k: int = 20, backend: str = "torch") -> Tensor:
     k = min(k, n // 2)
     if k < 1:
         return torch.zeros(n, device=points.device)
-    _, sim = knn_search(points, k, backend)
+    _, sim = knn_search(points, k, backend, normalized=normalized)
     mean = (2.0 - 2.0 * sim).clamp_min(0).sqrt().mean(dim=1)
     return 1.0 / (mean + 1e-8)
 
@@ -94,7 +96,7 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
         eligible &= sizes == sizes[eligible].max()
         cluster = int(torch.nonzero(eligible, as_tuple=True)[0][0])
         members = torch.nonzero((labels == cluster) & ~taken, as_tuple=True)[0]
-        best = members[torch.argmax(typicality(vectors[members], k))]
+        best = members[torch.argmax(typicality(vectors[members], k, normalized=True))]
         picks[step] = best
         taken[best] = True
         existing[cluster] += 1
