@@ -77,7 +77,7 @@ class KNNAdjacency(PoolAdjacency):
 
     def __init__(self, features: Tensor, k: int = 15, normalization: str = "row",
                  backend: str = "torch"):
-        from torch_geometric.utils import coalesce
+        from torch_geometric.utils import coalesce  # loaded with the first kNN graph
 
         check_choice(normalization, "normalization", NORMALIZATIONS, "KNNAdjacency")
         self.k = k

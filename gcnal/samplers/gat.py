@@ -7,8 +7,6 @@ from typing import Any, Optional
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch_geometric.nn import GATConv
-from torch_geometric.utils import to_undirected
 
 from ..errors import InvalidParameterError
 from ..nn import dropout
@@ -43,6 +41,8 @@ def pool_edge_index(adj: Any, k: int = 10) -> Tensor:
                                     "(KNNAdjacency or CosineAdjacency)", type(adj).__name__,
                                     "pool_edge_index")
     check_int(k, "k", "pool_edge_index")
+    from torch_geometric.utils import to_undirected
+
     from ..graph import knn_search
 
     n = vectors.size(0)
@@ -110,6 +110,8 @@ class GATSampler(nn.Module):
 
     def __init__(self, in_channels: int, hidden_channels: int = 128, dropout: float = 0.3,
                  heads: int = 4, k: int = 10, cached: bool = False):
+        from torch_geometric.nn import GATConv  # loaded with the first PyG layer
+
         super().__init__()
         check_hyper_parameters("GATSampler", dropout, in_channels=in_channels,
                                hidden_channels=hidden_channels, heads=heads, k=k)

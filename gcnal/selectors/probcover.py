@@ -7,7 +7,6 @@ from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
-from torch_geometric.utils import coalesce
 
 from ..validation import check_int, check_real
 from .kmeans import kmeans
@@ -69,6 +68,8 @@ def ball_edges(index: Tensor, distance: Tensor, delta: float) -> Tensor:
     < \delta` with :math:`j` among :math:`i`'s :math:`k` nearest or :math:`i`
     among :math:`j`'s (distance is symmetric, so both directions belong to
     the true balls)."""
+    from torch_geometric.utils import coalesce  # loaded with the first kNN graph
+
     n = index.size(0)
     keep = distance < delta
     centre = torch.arange(n, device=index.device)[:, None].expand_as(index)[keep]
