@@ -43,6 +43,7 @@ from torch import Tensor
 
 from ..errors import InvalidParameterError
 from ..nn import column_major, rows_per_block
+from ..progress import progress_bar
 from ..validation import check_choice
 from .base import NORMALIZATIONS, PoolAdjacency
 
@@ -118,7 +119,7 @@ class CosineAdjacency(PoolAdjacency):
         n, v = self.num_nodes, self.vectors
         adj = torch.empty(n, n, device=v.device, dtype=v.dtype)
         step = rows_per_block(n)
-        for start in range(0, n, step):
+        for start in progress_bar(range(0, n, step), "dense graph"):
             rows = slice(start, min(start + step, n))
             block = adj[rows]
             torch.matmul(v[rows], v.T, out=block)

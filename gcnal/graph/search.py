@@ -15,6 +15,7 @@ from torch import Tensor
 
 from ..errors import MissingDependencyError
 from ..nn import rows_per_block
+from ..progress import progress_bar
 from ..typing import WITH_FAISS
 from ..validation import check_choice, check_int
 from .cosine import l2_normalize
@@ -107,7 +108,7 @@ def knn_search(features: Tensor, k: int, backend: str = "torch", *,
     # one block of similarities, reused from block to block (a fresh one per
     # block would be new memory from the operating system each time)
     buffer = torch.empty(step, n, dtype=v.dtype, device=v.device)
-    for start in range(0, n, step):
+    for start in progress_bar(range(0, n, step), "kNN search"):
         stop = min(start + step, n)
         block = torch.matmul(v[start:stop], v.T, out=buffer[:stop - start])
         block.diagonal(offset=start).fill_(float("-inf"))

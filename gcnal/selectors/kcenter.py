@@ -7,6 +7,7 @@ import torch
 from torch import Tensor
 
 from ..nn import column_major, rows_per_block
+from ..progress import progress_bar
 from ..subset import draw_subset
 
 def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
@@ -57,7 +58,7 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
     sq_norms = points.square().sum(dim=1)
     picks = torch.empty(budget, dtype=torch.long, device=points.device)
     cold_start = not bool(centre_mask.any())
-    for step in range(budget):
+    for step in progress_bar(range(budget), "k-center picks"):
         if step == 0 and cold_start:
             candidates = torch.nonzero(~centre_mask, as_tuple=True)[0]
             draw = torch.randint(candidates.numel(), (1,), generator=generator,

@@ -8,6 +8,7 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
+from ..progress import progress_bar
 from ..validation import check_int, check_real
 from .kmeans import kmeans
 
@@ -107,7 +108,7 @@ def max_coverage(edges: Tensor, labelled_mask: Tensor, budget: int,
     covered[covered_by[labelled_mask[centre]]] = True
     available = ~labelled_mask.clone()
     picks = torch.empty(budget, dtype=torch.long, device=edges.device)
-    for step in range(budget):
+    for step in progress_bar(range(budget), "ProbCover picks"):
         live = ~covered[covered_by]
         degree = torch.zeros(n, dtype=torch.long, device=edges.device)
         degree.index_add_(0, centre[live], torch.ones_like(centre[live]))

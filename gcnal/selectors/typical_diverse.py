@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from ..nn import column_major
+from ..progress import progress_bar
 from ..validation import check_choice, check_int, check_real
 from .kcenter import min_distance_to
 from .probability import top2_gap
@@ -121,7 +122,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
     vectors = column_major(vectors)  # one matrix-vector product per pick
     picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
-    for step in range(budget):
+    for step in progress_bar(range(budget), "typical_diverse picks"):
         eligible = (score >= 0) & (delta > radius)
         while not bool(eligible.any()):
             radius = radius / 2 if radius > 1e-6 else -1.0

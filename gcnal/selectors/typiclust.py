@@ -7,6 +7,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from ..progress import progress_bar
 from ..validation import check_int
 from .kmeans import kmeans
 
@@ -85,7 +86,7 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
     existing = torch.bincount(labels[taken], minlength=num_clusters)
     remaining = sizes - existing
     picks = torch.empty(budget, dtype=torch.long, device=labels.device)
-    for step in range(budget):
+    for step in progress_bar(range(budget), "TypiClust picks"):
         small = sizes <= min_cluster_size
         if bool((remaining[~small] > 0).any()):
             eligible = (remaining > 0) & ~small
