@@ -44,8 +44,7 @@ def _block_top_k(block: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     value outside the tail lies in a chunk whose maximum is :math:`\ge
     \tau_i`: the top-:math:`k` chunks. A top-:math:`k` over their :math:`kc`
     values and the tail is exact and costs :math:`O(N/c + kc)` per row after
-    one pass for the chunk maxima, instead of a partial sort over :math:`N`
-    (about 2x faster at :math:`N = 10^5`).
+    one pass for the chunk maxima, instead of a partial sort over :math:`N`.
     """
     rows, n = block.shape
     chunk = max(1, int(math.sqrt(n / k)))
@@ -74,14 +73,15 @@ def knn_search(features: Tensor, k: int, backend: str = "torch", *,
       :math:`O(N^2 d)` of the similarity products plus a top-:math:`k` that
       reads each similarity about once (see :func:`_block_top_k`).
     - ``"faiss"`` (exact): faiss's ``IndexFlatIP`` on the L2-normalised rows
-      (blocked BLAS products and a heap per query; 1.1x the speed of
-      ``"torch"`` on one CPU thread at :math:`N = 10^5`, docs/scaling.md).
+      (blocked BLAS products and a heap per query).
     - ``"faiss-approx"``: an inverted-file index (``IndexIVFFlat``) with
       :math:`\lceil\sqrt{N}\rceil` k-means lists (faiss's fixed seed, so
       deterministic), probing :data:`FAISS_NPROBE` lists per query: about
       :math:`O(N^{1.5} d \cdot \text{nprobe})` instead of :math:`O(N^2 d)`.
       Approximate: a neighbour in an unprobed list is missed (recall is
-      measured in the tests and ``docs/scaling.md``).
+      measured in the tests).
+
+    Time and recall of every backend: ``python -m benchmarks.scale knn-search``.
 
     faiss runs on the CPU (tensors on another device are copied there and
     back) with its own OpenMP threads (``faiss.omp_set_num_threads``).

@@ -24,10 +24,9 @@ def column_major(x: Tensor) -> Tensor:
     already is.
 
     Both matrix-vector products, :math:`\mathbf{X}\mathbf{c}` and
-    :math:`\mathbf{X}^\top\mathbf{y}`, then run on BLAS's column-major kernels,
-    which on the project's CPU (MKL 2024.2 on an AMD EPYC) are 2-3x faster
-    than the same products on row-major rows at :math:`N = 10^4`-:math:`10^5`
-    rows (docs/scaling.md). For matrices read once per step of a loop: the
+    :math:`\mathbf{X}^\top\mathbf{y}`, then run on BLAS's column-major kernels
+    (against row-major rows: ``python -m benchmarks.scale kcenter-ab``); the
+    values are the same. For matrices read once per step of a loop: the
     factored cosine adjacency, the points of k-center greedy.
     """
     return x if x.T.is_contiguous() else x.T.contiguous().T
