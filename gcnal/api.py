@@ -7,6 +7,7 @@ import torch
 from torch import Tensor
 
 from .methods import resolve_method, with_legacy_options
+from .progress import showing_progress
 from .seeding import make_generator
 from .selection import Selection
 from .signals import check_signals, signals_docstring
@@ -45,7 +46,9 @@ def select(features, labelled_mask, budget: int, method: str = DEFAULT_METHOD, *
             (default: :obj:`None`, fresh)
         device (torch.device or str, optional): Where to compute.
             (default: the features' device)
-        progress (bool): Show a progress bar while training. (default: :obj:`False`)
+        progress (bool): Show a progress bar for each stage that runs longer
+            than about a second (kNN search, training, greedy picks; see
+            :mod:`gcnal.progress`). (default: :obj:`False`)
         return_info (bool): Return a :class:`~gcnal.Selection` instead of the
             indices. (default: :obj:`False`)
         **legacy: The keywords before ``options`` (``epochs=``, ``graph=``,
@@ -67,9 +70,10 @@ def select(features, labelled_mask, budget: int, method: str = DEFAULT_METHOD, *
 
     device = resolve_device(device, x.device)
     generator = make_generator(seed, device)
-    outcome = chosen.run(x.to(device), labelled.to(device), budget,
-                         {name: s.to(device) for name, s in signals.items()}, settings,
-                         generator, progress)
+    with showing_progress(progress):
+        outcome = chosen.run(x.to(device), labelled.to(device), budget,
+                             {name: s.to(device) for name, s in signals.items()}, settings,
+                             generator)
     indices = outcome.picks.to(torch.int64)
     indices = indices.to(x.device) if isinstance(features, Tensor) else indices.cpu().numpy()
     if not return_info:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .errors import InvalidParameterError
+from .validation import check_choice, check_int, check_real
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Option:
         default: The value used when the option is not given.
         check: ``check(value, name) -> value``, raising
             :class:`~gcnal.errors.InvalidParameterError` naming ``name``
-            (usually a :class:`Check`).
+            (see :data:`Check`).
         help: One line for ``gcnal methods --options`` and the docs.
         group: Which part of the method reads it: ``"gnn"`` (subset, cold
             start), ``"graph"``, ``"training"``, ``"sampler"`` or
@@ -59,79 +60,87 @@ def _received(value: Any) -> str:
     return f"{type(value).__name__} {reprlib.repr(value)}"
 
 
-class Check:
-    """An option's check: ``check(value, name)`` returns the value to use
-    (converted, e.g. to ``float``) or raises
-    :class:`~gcnal.errors.InvalidParameterError` naming ``name``.
-
-    Args:
-        expected: What a valid value is, for the message.
-        accepts: ``accepts(value) -> bool``.
-        convert: ``convert(value)``, for accepted values. (default: as is)
-    """
-
-    def __init__(self, expected: str, accepts: Callable[[Any], bool],
-                 convert: Callable[[Any], Any] = lambda value: value):
-        self.expected = expected
-        self.accepts = accepts
-        self.convert = convert
-
-    def __call__(self, value: Any, name: str) -> Any:
-        if not self.accepts(value):
-            raise InvalidParameterError(name, self.expected, _received(value))
-        return self.convert(value)
+#: An option's check: ``check(value, name)`` returns the value to use
+#: (converted, e.g. to ``float``) or raises
+#: :class:`~gcnal.errors.InvalidParameterError` naming ``name``. The builders
+#: below make them from :mod:`gcnal.validation`'s checks.
+Check = Callable[[Any, str], Any]
 
 
-def integer(low: float = 1, allow_none: bool = False) -> Check:
-    """An int (never a bool) ``>= low``, or ``None`` when allowed."""
-    bound = f" >= {low}" if low > -math.inf else ""
-    return Check(f"an int{bound}" + (" or None" if allow_none else ""),
-                 lambda v: (v is None and allow_none) or (
-                     isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low),
-                 lambda v: None if v is None else int(v))
+def integer(low: Optional[int] = 1, allow_none: bool = False) -> Check:
+    """An int (never a bool) ``>= low`` (any int for ``low=None``), or
+    ``None`` when allowed (:func:`~gcnal.validation.check_int`)."""
+    def check(value, name):
+        if low is None and not (value is None and allow_none) and (
+                not isinstance(value, numbers.Integral) or isinstance(value, bool)):
+            raise InvalidParameterError(name, "an int" + (" or None" if allow_none else ""),
+                                        _received(value))
+        return check_int(value, name, low=-math.inf if low is None else low,
+                         allow_none=allow_none)
+    return check
 
 
 def real(low: float = -math.inf, high: float = math.inf, low_open: bool = False,
          high_open: bool = False) -> Check:
-    """A finite real number (never a bool, NaN or inf) in the interval."""
-    def accepts(v):
-        if not isinstance(v, numbers.Real) or isinstance(v, bool) or not math.isfinite(v):
-            return False
-        return (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
-    interval = f" in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}" \
-        if (low, high) != (-math.inf, math.inf) else ""
-    return Check(f"a finite real number{interval}", accepts, float)
+    """A finite real number (never a bool, NaN or inf) in the interval
+    (:func:`~gcnal.validation.check_real`); an infinite end is open."""
+    low_open, high_open = low_open or low == -math.inf, high_open or high == math.inf
+
+    def check(value, name):
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) \
+                or not math.isfinite(value):
+            bounds = (low, high) != (-math.inf, math.inf)
+            raise InvalidParameterError(
+                name, "a finite real number" + (f" in {_interval(low, high, low_open, high_open)}"
+                                                if bounds else ""), _received(value))
+        return check_real(value, name, low, high, low_open=low_open, high_open=high_open)
+    return check
+
+
+def _interval(low: float, high: float, low_open: bool, high_open: bool) -> str:
+    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
 
 
 def choice(choices: Iterable[str]) -> Check:
-    """One of the strings ``choices``."""
+    """One of the strings ``choices`` (:func:`~gcnal.validation.check_choice`)."""
     allowed = list(choices)
-    return Check(f"one of {allowed}", lambda v: isinstance(v, str) and v in allowed)
+    return lambda value, name: check_choice(value, name, allowed)
 
 
 def either(*checks: Check) -> Check:
-    """A value that one of ``checks`` accepts, converted by the first that does."""
-    def convert(v):
-        return next(c.convert(v) for c in checks if c.accepts(v))
-    return Check(" or ".join(c.expected for c in checks),
-                 lambda v: any(c.accepts(v) for c in checks), convert)
+    """A value that one of ``checks`` accepts, as the first that does returns it."""
+    def check(value, name):
+        expected = []
+        for c in checks:
+            try:
+                return c(value, name)
+            except InvalidParameterError as error:
+                expected.append(error.expected)
+        raise InvalidParameterError(name, " or ".join(expected), _received(value))
+    return check
 
 
 def instance_of(*types: type, expected: str) -> Check:
     """An instance of one of ``types`` (a bool only if ``bool`` is listed)."""
-    return Check(expected, lambda v: isinstance(v, types) and (
-        bool in types or not isinstance(v, bool)))
+    def check(value, name):
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise InvalidParameterError(name, expected, _received(value))
+        return value
+    return check
 
 
 def sequence_of(item: Check) -> Check:
     """A list or tuple whose every item ``item`` accepts, as a tuple."""
-    return Check(f"a list or tuple of ({item.expected})",
-                 lambda v: isinstance(v, (list, tuple)) and all(item.accepts(i) for i in v),
-                 lambda v: tuple(item.convert(i) for i in v))
+    def check(value, name):
+        if not isinstance(value, (list, tuple)):
+            raise InvalidParameterError(name, "a list or tuple", _received(value))
+        return tuple(item(v, f"{name}[{i}]") for i, v in enumerate(value))
+    return check
 
 
-#: Any value (the component checks it).
-ANYTHING = Check("any value", lambda v: True)
+def anything(value: Any, name: str) -> Any:
+    """Any value (the component checks it)."""
+    return value
 
 
 def check_for(annotation: Any, default: Any) -> Check:
@@ -139,7 +148,7 @@ def check_for(annotation: Any, default: Any) -> Check:
     of the type of ``default``)."""
     if annotation is inspect.Parameter.empty or annotation is Any:
         if default is None or isinstance(default, bool):
-            return ANYTHING if default is None else instance_of(bool, expected="a bool")
+            return anything if default is None else instance_of(bool, expected="a bool")
         annotation = type(default)
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
@@ -148,13 +157,13 @@ def check_for(annotation: Any, default: Any) -> Check:
         return either(*none, *(check_for(a, default) for a in parts))
     if origin in (list, tuple, Sequence) and args:
         return sequence_of(check_for(args[0], None))
-    simple = {bool: instance_of(bool, expected="a bool"), int: integer(low=-math.inf),
+    simple = {bool: instance_of(bool, expected="a bool"), int: integer(low=None),
               float: real(), str: instance_of(str, expected="a string")}
     if annotation in simple:
         return simple[annotation]
     if isinstance(annotation, type):
         return instance_of(annotation, expected=f"a {annotation.__name__}")
-    return ANYTHING
+    return anything
 
 
 _ENTRY = re.compile(r"^(\w+)(?:\s*\([^)]*\))?\s*:\s*(.*)$")

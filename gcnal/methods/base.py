@@ -1,6 +1,7 @@
 """What every method shares: its options, the signal it reads, running its selector."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional
@@ -9,8 +10,11 @@ import torch
 from torch import Tensor
 
 from ..options import Option, check_options, group_values, signature_options, supported_kwargs
+from ..progress import log_stage
 from ..registry import SELECTOR_CHECKS
 from ..selection import split_selector_output
+
+log = logging.getLogger("gcnal.methods")
 
 
 @dataclass
@@ -46,12 +50,15 @@ def selector_options(selector: Callable) -> List[Option]:
 def run_selector(selector: Callable, scores: Optional[Tensor], embeddings: Tensor,
                  labelled: Tensor, budget: int, generator: torch.Generator,
                  options: Mapping[str, Any]):
-    """``(local picks, pick_scores)`` of ``selector`` on the nodes; it gets
-    ``generator`` if it takes one, and ``options`` (its checked keyword-only
-    options) as keywords."""
+    """``(local picks, pick_scores, seconds)`` of ``selector`` on the nodes,
+    logged as the ``selection`` stage; it gets ``generator`` if it takes
+    one, and ``options`` (its checked keyword-only options) as keywords."""
     extra = supported_kwargs(selector, {"generator": generator})
-    return split_selector_output(selector(scores, embeddings, labelled, budget,
-                                          **extra, **options))
+    with log_stage(log, "selection", embeddings.device) as stage:
+        stage["detail"] = f"{getattr(selector, '__name__', 'selector')}, {budget} picks"
+        local, pick_scores = split_selector_output(selector(scores, embeddings, labelled,
+                                                            budget, **extra, **options))
+    return local, pick_scores, stage["seconds"]
 
 
 class SelectionMethod:
@@ -80,9 +87,9 @@ class SelectionMethod:
         return group_values(self.options, settings, group)
 
     def run(self, x: Tensor, labelled: Tensor, budget: int, signals: Mapping[str, Tensor],
-            settings: Mapping[str, Any], generator: torch.Generator,
-            progress: bool) -> Outcome:
+            settings: Mapping[str, Any], generator: torch.Generator) -> Outcome:
         """Pick ``budget`` unlabelled items of the pool ``x`` (features and
         mask on the compute device; ``signals`` checked, by name;
-        ``settings`` from :meth:`check_options`)."""
+        ``settings`` from :meth:`check_options`). Progress bars follow
+        :func:`gcnal.progress.showing_progress`."""
         raise NotImplementedError

@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping
 
 import torch
 from torch import Tensor
 
 from ..graph import build_adjacency
-from ..errors import InvalidParameterError
 from ..options import Option, dataclass_options, merge_options, signature_options, \
     supported_kwargs
 from ..registry import SELECTORS
 from ..samplers import score_sampler, train_sampler
 from ..samplers.training import resolve_batch_size
+from ..subset import draw_subset
 from .base import Outcome, SelectionMethod, elapsed, run_selector, selector_options
 from .gnn_options import GraphOptions, PoolOptions, TrainingOptions
 
@@ -38,22 +38,6 @@ log = logging.getLogger(__name__)
 #: Sampler keywords gcnal sets itself (from ``hidden``, ``dropout``; cached
 #: propagation, since the pool is fixed during training).
 _SET_BY_GCNAL = ("hidden_channels", "dropout", "cached")
-
-
-def draw_subset(labelled: Tensor, subset: Optional[int], budget: int,
-                generator: torch.Generator) -> Tensor:
-    """Pool indices of the sampler's nodes: every labelled item plus ``subset``
-    random unlabelled ones (all of them when ``subset`` is ``None`` or
-    larger), in pool order."""
-    unlabelled = torch.nonzero(~labelled, as_tuple=True)[0]
-    if subset is None or subset >= unlabelled.numel():
-        return torch.arange(labelled.numel(), device=labelled.device)
-    if subset < budget:
-        raise InvalidParameterError("subset", f"None or an int >= budget ({budget})", subset)
-    draw = torch.randperm(unlabelled.numel(), generator=generator, device=labelled.device)
-    keep = labelled.clone()
-    keep[unlabelled[draw[:subset]]] = True
-    return torch.nonzero(keep, as_tuple=True)[0]
 
 
 def training_options(sampler: Any) -> List[Option]:
@@ -109,8 +93,7 @@ class GNNMethod(SelectionMethod):
                             **options)
 
     def run(self, x: Tensor, labelled: Tensor, budget: int, signals: Mapping[str, Tensor],
-            settings: Mapping[str, Any], generator: torch.Generator,
-            progress: bool) -> Outcome:
+            settings: Mapping[str, Any], generator: torch.Generator) -> Outcome:
         pool = PoolOptions(**self.values(settings, "gnn"))
         graph = GraphOptions(**self.values(settings, "graph"))
         timings = {"graph": 0.0, "train": 0.0, "select": 0.0}
@@ -126,7 +109,7 @@ class GNNMethod(SelectionMethod):
         if bool(labelled_nodes.any()):
             start = time.perf_counter()
             scores, embeddings, losses, info["training"] = self.train_and_score(
-                adj, labelled_nodes, settings, generator, progress)
+                adj, labelled_nodes, settings, generator)
             timings["train"] = elapsed(start, x.device)
             selector, options = self.selector, self.values(settings, "selector")
         else:  # nothing to train on: the cold-start selector on the propagated features
@@ -135,15 +118,13 @@ class GNNMethod(SelectionMethod):
             selector = SELECTORS.resolve(pool.cold_start, "cold_start") \
                 if isinstance(pool.cold_start, str) else pool.cold_start
 
-        start = time.perf_counter()
-        local, info["pick_scores"] = run_selector(selector, scores, embeddings, labelled_nodes,
-                                                  budget, generator, options)
-        timings["select"] = elapsed(start, x.device)
+        local, info["pick_scores"], timings["select"] = run_selector(
+            selector, scores, embeddings, labelled_nodes, budget, generator, options)
         return Outcome(nodes[local.to(x.device)], nodes, scores, embeddings, timings, info,
                        losses)
 
     def train_and_score(self, adj: Any, labelled: Tensor, settings: Mapping[str, Any],
-                        generator: torch.Generator, progress: bool):
+                        generator: torch.Generator):
         """Build the sampler, train it on the graph ``adj`` to tell the
         ``labelled`` nodes from the others, and score every node:
         ``(scores, embeddings, losses, training mode)``."""
@@ -154,7 +135,7 @@ class GNNMethod(SelectionMethod):
         losses = train_sampler(model, adj.vectors, adj, labelled, epochs=training.epochs,
                                lr=training.lr, weight_decay=training.weight_decay,
                                lambda_unlabelled=training.lambda_unlabelled,
-                               generator=generator, batch_size=batch_size, progress=progress)
+                               generator=generator, batch_size=batch_size)
         scores, embeddings = score_sampler(model, adj.vectors, adj)
         return scores, embeddings, losses, mode
 

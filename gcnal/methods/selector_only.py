@@ -2,7 +2,6 @@
 the learner signal the preset names), and no graph is built."""
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, Mapping, Optional
 
 import torch
@@ -10,7 +9,7 @@ from torch import Tensor
 
 from ..options import merge_options
 from ..signals import read_signal
-from .base import Outcome, SelectionMethod, elapsed, run_selector, selector_options
+from .base import Outcome, SelectionMethod, run_selector, selector_options
 
 
 class SelectorMethod(SelectionMethod):
@@ -35,14 +34,12 @@ class SelectorMethod(SelectionMethod):
         self.signal_required = signal_required
 
     def run(self, x: Tensor, labelled: Tensor, budget: int, signals: Mapping[str, Tensor],
-            settings: Mapping[str, Any], generator: torch.Generator,
-            progress: bool) -> Outcome:
+            settings: Mapping[str, Any], generator: torch.Generator) -> Outcome:
         scores = read_signal(self.signal, signals, x.size(0), self.signal_required)
-        start = time.perf_counter()
-        local, pick_scores = run_selector(self.selector, scores, x, labelled, budget, generator,
-                                          self.values(settings, "selector"))
+        local, pick_scores, seconds = run_selector(self.selector, scores, x, labelled, budget,
+                                                   generator, self.values(settings, "selector"))
         nodes = torch.arange(x.size(0), device=x.device)
         info = {"signals_used": [] if scores is None else [self.signal],
                 "pick_scores": pick_scores}
-        timings = {"graph": 0.0, "train": 0.0, "select": elapsed(start, x.device)}
+        timings = {"graph": 0.0, "train": 0.0, "select": seconds}
         return Outcome(local.to(x.device), nodes, scores, x, timings, info)
