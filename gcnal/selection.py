@@ -120,13 +120,18 @@ class Selection:
     def load(cls, path: Union[str, Path]) -> "Selection":
         """The selection :meth:`save` wrote to ``path``; torch arrays come back
         on the CPU. Nothing in the file is unpickled."""
+        expected = "a file written by Selection.save"
         try:
-            with np.load(path, allow_pickle=False) as archive:
-                arrays = {name: archive[name] for name in archive.files}
-            meta = json.loads(str(arrays.pop("meta")))
-        except (OSError, ValueError, KeyError) as err:
-            raise InvalidParameterError("path", "a file written by Selection.save",
-                                        f"{str(path)!r} ({err})", "Selection.load") from err
+            archive = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise InvalidParameterError("path", expected, f"{str(path)!r} ({err})",
+                                        "Selection.load") from err
+        if not isinstance(archive, np.lib.npyio.NpzFile) or "meta" not in archive.files:
+            raise InvalidParameterError("path", expected, f"{str(path)!r}, another kind of "
+                                        "numpy file", "Selection.load")
+        with archive:
+            arrays = {name: archive[name] for name in archive.files}
+        meta = json.loads(str(arrays.pop("meta")))
         as_torch = meta["arrays"] == "torch"
 
         def restore(value):
