@@ -11,6 +11,7 @@ from .adjacency import build_adjacency, pool_graph, to_networkx
 from .graph import CosineAdjacency, cosine_adjacency
 from .knn import KNNAdjacency, knn_search
 from .registry import available_methods, register_method, register_sampler, register_selector
+from .plot import plot_selection
 from .selection import Selection
 
 __version__ = "0.1.0"
@@ -27,6 +28,7 @@ __all__ = [
     "cosine_adjacency",
     "knn_search",
     "learner",
+    "plot_selection",
     "pool_graph",
     "register_method",
     "register_sampler",
