@@ -4,8 +4,11 @@ picks, with the values that decided each pick (``pick_scores``: column name ->
 ``(budget,)`` tensor aligned with the picks; see
 :func:`gcnal.selection.split_selector_output`). A plug-in selector may return
 the indices alone."""
+from .badge import badge, gradient_sq_distance, hypothesis_residual, kmeans_pp_gradient_seeds
 from .bald import bald, mc_entropy, mutual_information
+from .cluster_margin import cluster_margin, round_robin
 from .featprop import featprop, propagate_features
+from .hac import average_linkage, cut_dendrogram, sampled_hac_labels
 from .kcenter import (k_center_greedy, k_center_greedy_indices, k_center_greedy_picks,
                       min_distance_to)
 from .kmeans import kmeans, kmeans_plus_plus, nearest_centroid
@@ -21,18 +24,25 @@ from .uncertainty import closest_to_margin
 from .vaal import vaal
 
 __all__ = [
+    "average_linkage",
+    "badge",
     "bald",
     "ball_edges",
     "cell_radius",
     "closest_to_margin",
+    "cluster_margin",
     "coverage",
+    "cut_dendrogram",
     "entropy",
     "featprop",
+    "gradient_sq_distance",
+    "hypothesis_residual",
     "k_center_greedy",
     "k_center_greedy_indices",
     "k_center_greedy_picks",
     "kmeans",
     "kmeans_plus_plus",
+    "kmeans_pp_gradient_seeds",
     "knn_distances",
     "learning_loss",
     "least_confidence",
@@ -49,6 +59,8 @@ __all__ = [
     "purity_delta",
     "random_sampling",
     "rank_unlabelled",
+    "round_robin",
+    "sampled_hac_labels",
     "top2_gap",
     "typical_diverse",
     "typicality",
