@@ -103,7 +103,7 @@ def _add_select(subparsers) -> None:
     p.add_argument("--progress", action="store_true", help="show progress bars")
     p.add_argument("--quiet", action="store_true", help="do not print the picks")
     signals = p.add_argument_group(
-        "learner signals", "files (.npy or .pt) of what your learner says about each item; "
+        "learner signals", "files (.npy or .pt) of what your learner says about each item;\n"
                            "any method accepts any of them and reads those it uses")
     for name in SIGNALS:
         signals.add_argument("--" + name.replace("_", "-"), metavar="FILE",

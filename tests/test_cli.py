@@ -221,12 +221,17 @@ def test_select_help_lists_each_signal_with_its_readers_and_the_rules():
     result = _gcnal("select", "--help", check=True)
     text = " ".join(result.stdout.split())  # argparse wraps lines
     for name in SIGNALS:
-        flag = "--" + name.replace("_", "-")
-        assert flag in text
-        readers = [m for m in gcnal.available_methods()
-                   if gcnal.registry.METHODS.resolve(m).signal == name]
-        assert readers and all(m in text for m in readers), name
-    assert "required by entropy" in text and "optional for typical_diverse" in text
+        readers = {True: [], False: []}
+        for method in gcnal.available_methods():
+            preset = gcnal.registry.METHODS.resolve(method)
+            if preset.signal == name:
+                readers[preset.signal_required].append(method)
+        assert readers[True], name
+        expected = f"--{name.replace('_', '-')} FILE {SIGNALS[name].shape} {SIGNALS[name].help} "
+        expected += f"(required by {', '.join(readers[True])}"
+        expected += f"; optional for {', '.join(readers[False])})" if readers[False] else ")"
+        assert expected in text
+    assert "optional for typical_diverse" in text
     assert "integers of length N holding only 0 and 1 are a mask" in text
     assert "--options" in text and "'gcnal methods --options'" in text
     for suffix in (".csv", ".txt", ".npy", ".pt"):
@@ -298,8 +303,9 @@ def test_sigterm_mid_compute_leaves_no_output_and_no_temporary_file(tmp_path, po
                     "--epochs", "100000", "--progress", "--out", str(tmp_path / "picks.csv"))
     process.stderr.read(1)  # the training's progress bar: the run is mid-compute
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    returncode = process.wait(timeout=60)
     assert _leftovers(tmp_path) == []
+    assert returncode == 128 + signal.SIGTERM
 
 
 def test_sigterm_mid_write_leaves_no_output_and_no_temporary_file(tmp_path, popen):
@@ -311,5 +317,6 @@ def test_sigterm_mid_write_leaves_no_output_and_no_temporary_file(tmp_path, pope
                     "--quiet", "--out", str(tmp_path / "picks.txt"))
     _wait_for(lambda: any(p.endswith(".tmp") for p in os.listdir(tmp_path)), process)
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=120) == 128 + signal.SIGTERM
+    returncode = process.wait(timeout=120)
     assert _leftovers(tmp_path) == []
+    assert returncode == 128 + signal.SIGTERM
