@@ -205,14 +205,16 @@ def _run_select(args) -> int:
 def _run_methods(args) -> int:
     from .methods import method_options
 
-    for name in available_methods():
+    names = available_methods()
+    width = max(map(len, names)) + 1
+    for name in names:
         method = METHODS.resolve(name)
         reads = ""
         if method.signal:
             flag = "--" + method.signal.replace("_", "-")
             reads = f" [reads {flag}, " + ("required]" if method.signal_required
                                            else "optional]")
-        print(f"{name:18s} {method.description}{reads}")
+        print(f"{name:{width}s} {method.description}{reads}")
         if args.options:
             for option, spec in method_options(name).items():
                 print(f"    {option} = {spec['default']!r}: {spec['help']}")
