@@ -18,6 +18,9 @@ Array = Union[np.ndarray, Tensor]
 #: Picks shown by ``repr`` before the ellipsis.
 REPR_PICKS = 5
 
+#: What :meth:`Selection.save` writes into its file's ``meta``.
+SAVE_FORMAT = "gcnal.Selection/1"
+
 #: The array fields of a :class:`Selection`, in the order they are stored.
 ARRAY_FIELDS = ("indices", "nodes", "scores", "embeddings")
 
@@ -97,14 +100,16 @@ class Selection:
         the arrays exactly as they are (``indices``, ``nodes``, ``scores``,
         ``embeddings``, ``pick_scores/<column>``) and ``meta``, a JSON string
         holding ``timings``, ``info``, ``losses`` and whether the arrays were
-        numpy or torch. :meth:`load` reads it back."""
+        numpy or torch (``info`` values that JSON cannot hold, such as a
+        function, are stored as their ``repr``; tuples come back as lists).
+        :meth:`load` reads it back."""
         from .io import write_atomic
 
         arrays = {name: _as_numpy(getattr(self, name)) for name in ARRAY_FIELDS
                   if getattr(self, name) is not None}
         arrays.update({f"pick_scores/{name}": _as_numpy(value)
                        for name, value in self.pick_scores.items()})
-        meta = {"format": "gcnal.Selection/1", "timings": self.timings,
+        meta = {"format": SAVE_FORMAT, "timings": self.timings,
                 "info": _jsonable(self.info, strict=False),
                 "losses": _jsonable(self.losses, strict=False),
                 "arrays": "torch" if isinstance(self.indices, Tensor) else "numpy",
@@ -132,6 +137,9 @@ class Selection:
         with archive:
             arrays = {name: archive[name] for name in archive.files}
         meta = json.loads(str(arrays.pop("meta")))
+        if meta.get("format") != SAVE_FORMAT:
+            raise InvalidParameterError("path", expected, f"{str(path)!r}, format "
+                                        f"{meta.get('format')!r}", "Selection.load")
         as_torch = meta["arrays"] == "torch"
 
         def restore(value):
