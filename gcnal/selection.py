@@ -136,10 +136,13 @@ class Selection:
                                         "numpy file", "Selection.load")
         with archive:
             arrays = {name: archive[name] for name in archive.files}
-        meta = json.loads(str(arrays.pop("meta")))
-        if meta.get("format") != SAVE_FORMAT:
-            raise InvalidParameterError("path", expected, f"{str(path)!r}, format "
-                                        f"{meta.get('format')!r}", "Selection.load")
+        try:
+            meta = json.loads(str(arrays.pop("meta")))
+        except ValueError:
+            meta = None
+        if not isinstance(meta, dict) or meta.get("format") != SAVE_FORMAT:
+            raise InvalidParameterError("path", expected, f"{str(path)!r}, whose meta is not "
+                                        f"{SAVE_FORMAT}", "Selection.load")
         as_torch = meta["arrays"] == "torch"
 
         def restore(value):

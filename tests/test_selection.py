@@ -121,6 +121,9 @@ def test_load_refuses_other_files(tmp_path):
     np.savez(tmp_path / "b.npz", indices=np.arange(3))
     with pytest.raises(InvalidParameterError, match="'path'.*Selection.save"):
         Selection.load(tmp_path / "b.npz")
+    np.savez(tmp_path / "c.npz", indices=np.arange(3), meta=np.array("{not json"))
+    with pytest.raises(InvalidParameterError, match="'path'.*gcnal.Selection/1"):
+        Selection.load(tmp_path / "c.npz")
 
 
 def test_a_plug_in_selector_may_return_columns_and_wrong_lengths_are_refused(pool):
