@@ -19,16 +19,26 @@ from .registry import METHODS, available_methods
 from .signals import SIGNALS
 from .validation import resolve_device
 
-#: Flags that are shorthands for one entry of ``--options`` (flag -> option).
+def _batch_size(text: str):
+    """``--batch-size``: ``auto``, ``none`` or an int (checked by ``select``)."""
+    if text.lower() in ("auto", "none"):
+        return None if text.lower() == "none" else "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto, none or an int, got {text!r}")
+
+
+#: Flags that are shorthands for one entry of ``--options``: option -> (type, help).
 OPTION_FLAGS = {
-    "subset": "score only this many random unlabelled items (the paper: 10000)",
-    "epochs": "sampler training epochs",
-    "normalization": "adjacency normalisation: row or column (the original code's)",
-    "graph": "pool graph: dense, knn, or auto (dense while it fits)",
-    "k": "neighbours per item of a kNN graph (or the method's own k)",
-    "knn_backend": "kNN search: torch (exact), faiss (exact) or faiss-approx "
-                   "(needs gcnal[faiss])",
-    "batch_size": "sampler training batch: auto, none (full batch) or an int",
+    "subset": (int, "score only this many random unlabelled items (the paper: 10000)"),
+    "epochs": (int, "sampler training epochs"),
+    "normalization": (str, "adjacency normalisation: row or column (the original code's)"),
+    "graph": (str, "pool graph: dense, knn, or auto (dense while it fits)"),
+    "k": (int, "neighbours per item of a kNN graph (or the method's own k)"),
+    "knn_backend": (str, "kNN search: torch (exact), faiss (exact) or faiss-approx "
+                         "(needs gcnal[faiss])"),
+    "batch_size": (_batch_size, "sampler training batch: auto, none (full batch) or an int"),
 }
 
 SELECT_EPILOG = """\
@@ -110,11 +120,10 @@ def _add_select(subparsers) -> None:
                              help=_signal_help(name))
     shorthands = p.add_argument_group(
         "method options", "each is the same as one entry of --options (default: the method's)")
-    for name, help_text in OPTION_FLAGS.items():
-        shorthands.add_argument("--" + name.replace("_", "-"), default=None,
-                                type=_batch_size if name == "batch_size" else
-                                int if name in ("subset", "epochs", "k") else str,
-                                help=help_text)
+    for name, (kind, help_text) in OPTION_FLAGS.items():
+        # absent unless given, so that None (--batch-size none) is an option value too
+        shorthands.add_argument("--" + name.replace("_", "-"), default=argparse.SUPPRESS,
+                                type=kind, help=help_text)
 
 
 def _json_object(text: str) -> Dict[str, Any]:
@@ -128,16 +137,6 @@ def _json_object(text: str) -> Dict[str, Any]:
         raise argparse.ArgumentTypeError(f"expected a JSON object such as '{{\"k\": 20}}', "
                                          f"got a JSON {type(value).__name__}")
     return value
-
-
-def _batch_size(text: str):
-    """``--batch-size``: ``auto``, ``none`` or an int (checked by ``select``)."""
-    if text.lower() in ("auto", "none"):
-        return None if text.lower() == "none" else "auto"
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected auto, none or an int, got {text!r}")
 
 
 def _add_demo(subparsers) -> None:
@@ -164,9 +163,9 @@ def _method_options(args) -> Optional[Dict[str, Any]]:
     ways is an error."""
     options = dict(args.options or {})
     for name in OPTION_FLAGS:
-        value = getattr(args, name)
-        if value is None:
+        if not hasattr(args, name):
             continue
+        value = getattr(args, name)
         flag = "--" + name.replace("_", "-")
         if name in options:
             raise InvalidParameterError(flag, f"not given when --options sets '{name}'",

@@ -143,6 +143,20 @@ def test_select_passes_the_graph_options(files, pool):
     assert np.load(files / "g.npy").tolist() == expected.tolist()
 
 
+def test_only_the_flags_given_become_options_none_included():
+    from gcnal.cli import _method_options, build_parser
+
+    def options(*flags):
+        return _method_options(build_parser().parse_args(
+            ["select", "--features", "f.npy", "--labelled", "m.npy", "--budget", "1",
+             "--out", "p.npy", *flags]))
+
+    assert options() is None
+    assert options("--batch-size", "none") == {"batch_size": None}  # full batch, not dropped
+    assert options("--batch-size", "auto", "--k", "3", "--options", '{"epochs": 2}') == \
+        {"epochs": 2, "batch_size": "auto", "k": 3}
+
+
 def test_select_passes_only_the_options_given(files, pool, capsys):
     features, mask = pool
     _select(files, "--budget", "4", "--method", "coreset", "--quiet", "--out",
