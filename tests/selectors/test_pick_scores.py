@@ -98,7 +98,7 @@ def test_typical_diverse_reports_typicality_uncertainty_score_and_radius(data):
                                      .manual_seed(0))
     assert set(columns) == {"typicality", "uncertainty", "score", "radius"}
     vectors = l2_normalize(x)
-    assert torch.allclose(columns["typicality"], typicality(vectors, 20)[picks])
+    assert torch.allclose(columns["typicality"], typicality(vectors, 20)[picks], rtol=1e-3)
     assert torch.allclose(columns["uncertainty"], 1 - top2_gap(probs)[picks])
     assert ((columns["score"] > 0) & (columns["score"] <= 1)).all()
     assert _monotone(columns["radius"], increasing=False)
