@@ -222,7 +222,7 @@ def test_methods_says_which_signal_each_method_reads(capsys):
 def test_methods_lists_each_methods_options(capsys):
     main(["methods", "--options"])
     out = capsys.readouterr().out
-    assert "    epochs = 200: training epochs of the sampler" in out
+    assert "    epochs = 200: Training epochs of the sampler" in out
     assert "    uncertainty_weight = 0.5:" in out
 
 
