@@ -15,7 +15,8 @@ from .demo import DEFAULT_METHODS
 from .errors import InvalidParameterError, MissingDependencyError
 from .io import (OUTPUT_FORMATS, check_output_path, load_array, load_id_list, mask_from_array,
                  save_picks)
-from .registry import METHODS, available_methods
+from .methods import method_options
+from .registry import METHODS, available_methods, methods_reading
 from .signals import SIGNALS
 from .validation import resolve_device
 
@@ -74,10 +75,8 @@ The picks are printed too, most wanted first, unless --quiet.
 def _signal_readers(name: str) -> str:
     """Which methods read learner signal ``name``, required or optional."""
     required, optional = [], []
-    for method in available_methods():
-        preset = METHODS.resolve(method)
-        if preset.signal == name:
-            (required if preset.signal_required else optional).append(method)
+    for method in methods_reading(name):
+        (required if METHODS.resolve(method).signal_required else optional).append(method)
     parts = [f"required by {', '.join(required)}"] if required else []
     parts += [f"optional for {', '.join(optional)}"] if optional else []
     return "; ".join(parts) or "read by no built-in method"
@@ -202,8 +201,6 @@ def _run_select(args) -> int:
 
 
 def _run_methods(args) -> int:
-    from .methods import method_options
-
     names = available_methods()
     width = max(map(len, names)) + 1
     for name in names:

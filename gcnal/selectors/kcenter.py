@@ -6,13 +6,10 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
-from ..nn import column_major
-from ..validation import check_positive_int
+from ..nn import column_major, rows_per_block
+from ..progress import progress_bar
+from ..subset import draw_subset
 from .ranking import PicksAndScores
-
-#: Pool rows per block when measuring distances to the labelled set.
-_BLOCK_ELEMENTS = 1 << 24
 
 
 def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
@@ -24,7 +21,7 @@ def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
     if centres.size(0) == 0:
         return torch.full((n,), float("inf"), device=points.device)
     out = torch.empty(n, device=points.device, dtype=points.dtype)
-    step = max(1, _BLOCK_ELEMENTS // centres.size(0))
+    step = rows_per_block(centres.size(0))
     for start in range(0, n, step):
         block = torch.cdist(points[start:start + step], centres)
         out[start:start + step] = block.min(dim=1).values.square()
@@ -74,7 +71,7 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
     picks = torch.empty(budget, dtype=torch.long, device=points.device)
     picked_sq_dist = torch.empty(budget, dtype=dist.dtype, device=points.device)
     cold_start = not bool(centre_mask.any())
-    for step in range(budget):
+    for step in progress_bar(range(budget), "k-center picks"):
         if step == 0 and cold_start:
             candidates = torch.nonzero(~centre_mask, as_tuple=True)[0]
             draw = torch.randint(candidates.numel(), (1,), generator=generator,
@@ -107,20 +104,9 @@ def k_center_greedy(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
             candidates, at the price of the farthest items outside the draw.
             (default: :obj:`None`, the whole pool)
     """
-    nodes: Optional[Tensor] = None  # None: the whole pool, without copying it
-    if candidates is not None:
-        unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
-        candidates = check_positive_int(candidates, "candidates", "k_center_greedy")
-        if candidates < budget:
-            raise InvalidParameterError("candidates", f"None or an int >= budget ({budget})",
-                                        repr(candidates), "k_center_greedy")
-        if candidates < unlabelled.numel():
-            draw = torch.randperm(unlabelled.numel(), generator=generator,
-                                  device=unlabelled.device)[:candidates]
-            keep = labelled_mask.clone()
-            keep[unlabelled[draw]] = True
-            nodes = torch.nonzero(keep, as_tuple=True)[0]
-    if nodes is None:
+    nodes = draw_subset(labelled_mask, candidates, budget, generator, "candidates",
+                        "k_center_greedy")
+    if nodes.numel() == labelled_mask.numel():  # the whole pool, without copying it
         picks, distance = k_center_greedy_picks(embeddings, labelled_mask, budget, generator)
     else:
         local, distance = k_center_greedy_picks(embeddings[nodes], labelled_mask[nodes],

@@ -23,6 +23,10 @@ def closest_to_margin(scores: Tensor, embeddings: Optional[Tensor], labelled_mas
     are unused (deterministic). Each pick's ``"score"`` is its
     :math:`\sigma(z_i)` and ``"distance_to_margin"`` its
     :math:`\lvert \sigma(z_i) - s_{margin} \rvert`.
+
+    Args:
+        s_margin (float): The target score :math:`s_{margin} \in [0, 1]`.
+            (default: :obj:`0.1`)
     """
     distance = (scores - s_margin).abs()
     return rank_with_scores(distance, labelled_mask, budget, score=scores,
