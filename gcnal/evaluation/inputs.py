@@ -9,7 +9,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, UnknownNameError
 from ..registry import METHODS
 
 OWNER = "evaluate"
@@ -55,7 +55,8 @@ def check_methods(methods) -> Tuple[str, ...]:
         raise InvalidParameterError("methods", "a non-empty sequence of method names",
                                     repr(methods), OWNER)
     for name in methods:
-        METHODS.resolve(name, "methods")
+        if not isinstance(name, str) or name not in METHODS.names():
+            raise UnknownNameError("methods", name, METHODS.names(), OWNER)
     if len(set(methods)) != len(methods):
         raise InvalidParameterError("methods", "distinct names", repr(list(methods)), OWNER)
     return tuple(methods)
@@ -117,7 +118,7 @@ class TestSet:
 
     def describe(self) -> str:
         if self.fraction is not None:
-            return f"held out: {self.size} items ({self.fraction:g} of them, drawn per seed)"
+            return f"{self.size} held-out items, {self.fraction:.0%}, drawn per seed"
         if self.items is not None:
             return f"{self.size} given items"
         return f"{self.size} separate items"
