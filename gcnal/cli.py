@@ -178,10 +178,10 @@ the items are held out (drawn per seed). --out .md writes the tables printed,
 def _add_evaluate(subparsers) -> None:
     p = subparsers.add_parser(
         "evaluate", help="simulate active learning on labelled data: does a method beat Random?",
-        description="Simulate the active-learning loop on data whose labels you have: every "
-                    "method starts from the same random labelled set per seed, picks --budget "
-                    "items per cycle, and the learner is scored on a test set each cycle. "
-                    "Prints the accuracy per cycle and the paired 95%% interval of each "
+        description="Simulate the active-learning loop on data whose labels you have:\n"
+                    "every method starts from the same random labelled set per seed, picks\n"
+                    "--budget items per cycle, and the learner is scored on a test set each\n"
+                    "cycle. Prints the accuracy per cycle and the paired 95% interval of each\n"
                     "method's difference to Random.",
         epilog=EVALUATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--features", required=True, help="N x d features (.npy or .pt)")

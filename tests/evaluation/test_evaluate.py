@@ -203,3 +203,9 @@ def test_bad_input_names_the_parameter(digits, change, parameter):
 def test_unknown_method_lists_the_registered_ones(digits):
     with pytest.raises(UnknownNameError, match="margin"):
         gcnal.evaluate(*digits, methods=("nope",), seeds=(0,))
+
+
+def test_default_learner_without_scikit_learn_names_the_extra(digits, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn.linear_model", None)  # import now fails
+    with pytest.raises(gcnal.MissingDependencyError, match=r"gcnal\[demo\]"):
+        gcnal.evaluate(*digits, methods=("random",), seeds=(0,))
