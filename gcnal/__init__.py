@@ -14,6 +14,7 @@ learning), with the classic baselines and graph-neural-network samplers.
 from . import presets as _presets  # noqa: F401  (registers the built-in methods)
 from . import learner
 from .api import select
+from .evaluation import EvaluationResult, evaluate
 from .errors import InvalidParameterError, MissingDependencyError, UnknownNameError
 from .graph import (CosineAdjacency, KNNAdjacency, build_adjacency, cosine_adjacency, knn_search,
                     pool_graph, to_networkx)
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CosineAdjacency",
+    "EvaluationResult",
     "InvalidParameterError",
     "KNNAdjacency",
     "MissingDependencyError",
@@ -34,6 +36,7 @@ __all__ = [
     "available_methods",
     "build_adjacency",
     "cosine_adjacency",
+    "evaluate",
     "knn_search",
     "learner",
     "method_options",
