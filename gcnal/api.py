@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, Optional, Union
 import torch
 from torch import Tensor
 
+from .contract import check_selection
 from .errors import InvalidParameterError
 from .graph import GRAPHS, KNN_BACKENDS, NORMALIZATIONS, build_adjacency
 from .options import supported_kwargs, user_options
@@ -231,7 +232,7 @@ def select(features, labelled_mask, budget: int, method: str = "typical_diverse"
                       **{**supported_kwargs(select_fn, options), **extra_selector}))
         if extra_selector:
             info["selector_options"] = dict(extra_selector)
-        picks = nodes[local.to(device)]
+        picks = nodes[check_selection(local, labelled_nodes, budget, select_fn)]
         info["pick_scores"] = pick_scores
         timings["select"] = _elapsed(start, device)
         log.info("selection: %s, %d picks (%.2f s)", getattr(select_fn, "__name__", "selector"),

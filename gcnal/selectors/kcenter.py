@@ -8,6 +8,7 @@ from torch import Tensor
 
 from ..nn import column_major, rows_per_block
 from ..progress import progress_bar
+from ..scaling import divide_by_power_of_two
 from ..subset import draw_subset
 
 def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
@@ -43,6 +44,14 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
     the points once; ties go to the lowest index. With no initial centre the first pick is drawn from
     ``generator`` (as the CoreSet code does).
 
+    The points are first divided by a power of two
+    (:func:`~gcnal.scaling.divide_by_power_of_two`: exact, so well-scaled
+    points give the same picks), which keeps every squared norm finite and
+    nonzero at any scale (no float32 overflow at :math:`10^{20}`, no
+    underflow to ties at :math:`10^{-30}`). Centres and picks are excluded
+    by an explicit mask, so even a non-finite distance cannot make a centre
+    or an earlier pick win the argmax.
+
     Args:
         points (torch.Tensor): :math:`(N, h)` points.
         centre_mask (torch.Tensor): :math:`(N,)` booleans, the initial centres.
@@ -52,9 +61,10 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
     Returns:
         :math:`(\text{budget},)` int64 indices in pick order.
     """
-    points = column_major(points.float())  # one matrix-vector product per pick
+    # one matrix-vector product per pick; entries in (-4, 4), no square overflows
+    points = column_major(divide_by_power_of_two(points.float())[0])
     dist = min_distance_to(points, points[centre_mask])
-    dist[centre_mask] = -1.0
+    taken = centre_mask.clone()
     sq_norms = points.square().sum(dim=1)
     picks = torch.empty(budget, dtype=torch.long, device=points.device)
     cold_start = not bool(centre_mask.any())
@@ -65,11 +75,11 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
                                  device=candidates.device)
             pick = candidates[draw[0]]
         else:
-            pick = torch.argmax(dist)
+            pick = torch.argmax(torch.where(taken, float("-inf"), dist))
         picks[step] = pick
+        taken[pick] = True
         new = (sq_norms + sq_norms[pick]).sub_(points @ points[pick], alpha=2.0).clamp_(min=0)
         torch.minimum(dist, new, out=dist)
-        dist[pick] = -1.0
     return picks
 
 

@@ -79,7 +79,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
        k-center greedy). When no item is left outside the balls, :math:`r`
        halves. So two picks are never closer than the radius in force
        when the second was picked, and while the pool has room no pick lands
-       within :math:`r` of the labelled set.
+       within :math:`r` of the labelled set. Labelled and picked items are
+       left out by an explicit mask, never by their score or distance, so
+       no pick repeats or is labelled whatever the distances are.
 
     The default radius (``"auto"``) is :func:`cell_radius` for :math:`|L| + b`
     cells: the balls of the labelled and picked items then tile the pool
@@ -111,7 +113,8 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
-    score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
+    score = torch.zeros(vectors.size(0), device=vectors.device)
+    available = ~labelled_mask
     pool_score = percentile_rank(typicality(vectors, k, knn_backend, normalized=True)[unlabelled])
     if scores is not None and uncertainty_weight > 0:
         uncertain = percentile_rank(-top2_gap(scores.float())[unlabelled])
@@ -123,13 +126,16 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     vectors = column_major(vectors)  # one matrix-vector product per pick
     picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
     for step in progress_bar(range(budget), "typical_diverse picks"):
-        eligible = (score >= 0) & (delta > radius)
+        eligible = available & (delta > radius)
         while not bool(eligible.any()):
+            if radius < 0:  # the radius is off; only a NaN distance is left out here
+                eligible = available
+                break
             radius = radius / 2 if radius > 1e-6 else -1.0
-            eligible = (score >= 0) & (delta > radius)
-        pick = torch.argmax(torch.where(eligible, score, -2.0))
+            eligible = available & (delta > radius)
+        pick = torch.argmax(torch.where(eligible, score, float("-inf")))
         picks[step] = pick
-        score[pick] = -1.0
+        available[pick] = False
         # unit vectors: |v_i - v_p|^2 = 2 - 2 v_i . v_p
         torch.minimum(delta, (2.0 - 2.0 * (vectors @ vectors[pick])).clamp_(min=0).sqrt_(),
                       out=delta)
