@@ -17,6 +17,7 @@ from .api import select
 from .errors import InvalidParameterError, MissingDependencyError, UnknownNameError
 from .graph import (CosineAdjacency, KNNAdjacency, build_adjacency, cosine_adjacency, knn_search,
                     pool_graph, to_networkx)
+from .methods import method_options
 from .registry import available_methods, register_method, register_sampler, register_selector
 from .selection import Selection
 
@@ -34,6 +35,7 @@ __all__ = [
     "cosine_adjacency",
     "knn_search",
     "learner",
+    "method_options",
     "pool_graph",
     "register_method",
     "register_sampler",

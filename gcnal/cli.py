@@ -10,6 +10,7 @@ from .api import select
 from .graph import GRAPHS, KNN_BACKENDS
 from .errors import InvalidParameterError, MissingDependencyError
 from .io import load_array, mask_from_array, save_array_atomic
+from .methods import method_options
 from .registry import METHODS, available_methods
 
 #: The learner signals (see gcnal.signals) as command-line files.
@@ -35,6 +36,10 @@ indices, most wanted first, and printed unless --quiet.
 """
 
 
+#: The method options with a flag of their own (default: the method's).
+OPTION_FLAGS = ("subset", "epochs", "normalization", "graph", "k", "knn_backend", "batch_size")
+
+
 def _add_select(subparsers) -> None:
     p = subparsers.add_parser(
         "select", help="pick the next items to label",
@@ -51,20 +56,21 @@ def _add_select(subparsers) -> None:
     for signal, help_text in SIGNAL_HELP.items():
         p.add_argument("--" + signal.replace("_", "-"), metavar="FILE", help=help_text)
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--subset", type=int, default=None,
+    p.add_argument("--subset", type=int, default=argparse.SUPPRESS,
                    help="score only this many random unlabelled items (the paper: 10000)")
-    p.add_argument("--epochs", type=int, default=200,
+    p.add_argument("--epochs", type=int, default=argparse.SUPPRESS,
                    help="sampler training epochs (default: 200)")
-    p.add_argument("--normalization", choices=["row", "column"], default="row",
+    p.add_argument("--normalization", choices=["row", "column"], default=argparse.SUPPRESS,
                    help="adjacency normalisation (default: row; column = the original code)")
-    p.add_argument("--graph", choices=list(GRAPHS), default="auto",
+    p.add_argument("--graph", choices=list(GRAPHS), default=argparse.SUPPRESS,
                    help="pool graph: dense, knn, or auto (dense while it fits; default)")
-    p.add_argument("--k", type=int, default=15, help="neighbours per item of a kNN graph "
+    p.add_argument("--k", type=int, default=argparse.SUPPRESS,
+                   help="neighbours per item of a kNN graph "
                    "(default: 15)")
-    p.add_argument("--knn-backend", choices=list(KNN_BACKENDS), default="torch",
+    p.add_argument("--knn-backend", choices=list(KNN_BACKENDS), default=argparse.SUPPRESS,
                    help="kNN search: torch (exact; default), faiss (exact) or faiss-approx "
                         "(needs gcnal[faiss])")
-    p.add_argument("--batch-size", type=_batch_size, default="auto",
+    p.add_argument("--batch-size", type=_batch_size, default=argparse.SUPPRESS,
                    help="sampler training batch: auto (default), none (full batch) or an int")
     p.add_argument("--device", default=None, help="e.g. cpu or cuda:0 (default: cpu)")
     p.add_argument("--out", required=True, metavar="FILE",
@@ -108,22 +114,24 @@ def _run_select(args) -> int:
     mask = mask_from_array(load_array(args.labelled, "labelled"), features.shape[0])
     signals = {name: load_array(getattr(args, name), name)
                for name in SIGNAL_HELP if getattr(args, name) is not None}
+    # only the options given on the command line: each is checked against the method
+    options = {name: value for name, value in vars(args).items() if name in OPTION_FLAGS}
     picks = select(features, mask, args.budget, method=args.method, **signals, seed=args.seed,
-                   subset=args.subset, epochs=args.epochs, normalization=args.normalization,
-                   graph=args.graph, k=args.k, knn_backend=args.knn_backend,
-                   batch_size=args.batch_size,
-                   device=args.device, progress=args.progress)
+                   options=options, device=args.device, progress=args.progress)
     save_array_atomic(picks, args.out)
     if not args.quiet:
         print(" ".join(str(i) for i in picks.tolist()))
     return 0
 
 
-def _run_methods(_args) -> int:
+def _run_methods(args) -> int:
     for name in available_methods():
         method = METHODS.resolve(name)
         needs = f" (needs --{method.signal.replace('_', '-')})" if method.signal else ""
         print(f"{name:18s} {method.description}{needs}")
+        if args.options:
+            for option, spec in method_options(name).items():
+                print(f"    {option} = {spec['default']!r}: {spec['help']}")
     return 0
 
 
@@ -143,8 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "neural network samplers (UncertainGCN, CoreGCN) and the classic baselines.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_select(subparsers)
-    subparsers.add_parser("methods", help="list the selection methods",
-                          description="List the selection methods (presets).")
+    methods = subparsers.add_parser("methods", help="list the selection methods",
+                                    description="List the selection methods (presets).")
+    methods.add_argument("--options", action="store_true",
+                         help="also list each method's options, with defaults")
     _add_demo(subparsers)
     return parser
 

@@ -88,3 +88,22 @@ def test_bad_batch_size_is_a_usage_error(files, capsys):
               str(files / "m.npy"), "--budget", "4", "--batch-size", "many",
               "--out", str(files / "x.npy")])
     assert exit_info.value.code == 2 and "--batch-size" in capsys.readouterr().err
+
+
+def test_methods_lists_each_methods_options(capsys):
+    main(["methods", "--options"])
+    out = capsys.readouterr().out
+    assert "    epochs = 200: Training epochs of the sampler" in out
+    assert "    uncertainty_weight = 0.5:" in out
+
+
+def test_select_passes_only_the_options_given(files, pool):
+    features, mask = pool
+    main(["select", "--features", str(files / "f.npy"), "--labelled", str(files / "m.npy"),
+          "--budget", "4", "--method", "coreset", "--quiet", "--out", str(files / "c.npy")])
+    assert np.load(files / "c.npy").tolist() == gcnal.select(features, mask, 4, method="coreset",
+                                                             seed=0).tolist()
+    code = main(["select", "--features", str(files / "f.npy"), "--labelled",
+                 str(files / "m.npy"), "--budget", "4", "--method", "coreset", "--epochs", "5",
+                 "--out", str(files / "x.npy")])
+    assert code == 2 and not (files / "x.npy").exists()

@@ -21,5 +21,9 @@ def closest_to_margin(scores: Tensor, embeddings: Optional[Tensor], labelled_mas
 
     closest first, ties to the lowest index. ``embeddings`` and ``generator``
     are unused (deterministic).
+
+    Args:
+        s_margin (float): The target score :math:`s_{margin} \in [0, 1]`.
+            (default: :obj:`0.1`)
     """
     return rank_unlabelled((scores - s_margin).abs(), labelled_mask, budget)

@@ -110,6 +110,6 @@ def test_select_reports_the_candidates():
 
     points, labelled = _pool()
     sel = gcnal.select(points, labelled, 10, method="coreset", seed=0,
-                       selector_options={"candidates": 60}, return_info=True)
-    assert sel.info["selector_options"] == {"candidates": 60}
+                       options={"candidates": 60}, return_info=True)
+    assert sel.info["options"] == {"candidates": 60}
     assert not labelled[sel.indices].any()

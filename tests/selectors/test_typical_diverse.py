@@ -106,11 +106,14 @@ def test_same_seed_same_picks_and_global_rng_untouched(blobs):
     np.testing.assert_array_equal(a, b)
 
 
-def test_mc_probs_are_refused_with_the_parameter_named(blobs):
+def test_mc_probs_are_accepted_and_not_read(blobs):
     x, _ = blobs(per_cluster=5)
-    with pytest.raises(InvalidParameterError, match="'mc_probs'"):
-        gcnal.select(x, torch.zeros(30, dtype=torch.bool), 3, method="typical_diverse",
-                     mc_probs=torch.full((30, 2, 3), 1 / 3))
+    none = torch.zeros(30, dtype=torch.bool)
+    sel = gcnal.select(x, none, 3, method="typical_diverse", seed=0,
+                       mc_probs=torch.full((30, 2, 3), 1 / 3), return_info=True)
+    assert sel.info["signals_used"] == []
+    assert sel.indices.tolist() == gcnal.select(x, none, 3, method="typical_diverse",
+                                                seed=0).tolist()
 
 
 @pytest.mark.parametrize("name, value", [("uncertainty_weight", 1.5), ("uncertainty_weight", True),
@@ -118,9 +121,9 @@ def test_mc_probs_are_refused_with_the_parameter_named(blobs):
                                          ("knn_backend", "annoy")])
 def test_bad_options_name_the_parameter(blobs, name, value):
     x, _ = blobs(per_cluster=5)
-    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of typical_diverse"):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
         gcnal.select(x, torch.zeros(30, dtype=torch.bool), 3, method="typical_diverse",
-                     selector_options={name: value})
+                     options={name: value})
 
 
 def test_faiss_backend_gives_about_the_same_picks(blobs):

@@ -58,12 +58,13 @@ def test_ta_vaal_preset_reads_predicted_loss():
     x, mask, _ = _two_clusters(n=60)
     loss = np.linspace(0, 1, 60).astype(np.float32)
     picks = gcnal.select(x.numpy(), mask.numpy(), 5, method="ta_vaal", seed=0,
-                         predicted_loss=loss, selector_options={"epochs": 1})
+                         predicted_loss=loss, options={"epochs": 1})
     assert len(set(picks.tolist())) == 5
     with pytest.raises(InvalidParameterError, match="'predicted_loss'"):
         gcnal.select(x.numpy(), mask.numpy(), 5, method="ta_vaal")
-    with pytest.raises(InvalidParameterError, match="'predicted_loss'.*does not use"):
-        gcnal.select(x.numpy(), mask.numpy(), 5, method="vaal", predicted_loss=loss)
+    vaal = gcnal.select(x.numpy(), mask.numpy(), 5, method="vaal", seed=0,
+                        predicted_loss=loss, options={"epochs": 1}, return_info=True)
+    assert vaal.info["signals_used"] == []  # vaal accepts the signal but does not read it
 
 
 @pytest.mark.parametrize("name, value", [("epochs", 0), ("beta", -0.5), ("lr", "fast"),
@@ -71,9 +72,9 @@ def test_ta_vaal_preset_reads_predicted_loss():
 def test_option_errors_name_the_parameter(name, value):
     x, mask, _ = _two_clusters(n=40)
     with pytest.raises(InvalidParameterError, match=f"'{name}'"):
-        gcnal.select(x.numpy(), mask.numpy(), 3, method="vaal", selector_options={name: value})
-    with pytest.raises(InvalidParameterError, match="'selector_options'.*unknown \\['epoch'\\]"):
-        gcnal.select(x.numpy(), mask.numpy(), 3, method="vaal", selector_options={"epoch": 1})
+        gcnal.select(x.numpy(), mask.numpy(), 3, method="vaal", options={name: value})
+    with pytest.raises(InvalidParameterError, match="'options'.*unknown \\['epoch'\\]"):
+        gcnal.select(x.numpy(), mask.numpy(), 3, method="vaal", options={"epoch": 1})
 
 
 def test_scores_of_the_wrong_shape_are_refused(gen):
