@@ -28,7 +28,7 @@ from ..options import Option, dataclass_options, merge_options, signature_option
     supported_kwargs
 from ..registry import SELECTORS
 from ..samplers import score_sampler, train_sampler
-from ..samplers.training import resolve_batch_size
+from ..samplers.training import check_trained_output, resolve_batch_size
 from ..subset import draw_subset
 from .base import Outcome, SelectionMethod, elapsed, run_selector, selector_options
 from .gnn_options import GraphOptions, PoolOptions, TrainingOptions
@@ -137,6 +137,9 @@ class GNNMethod(SelectionMethod):
                                lambda_unlabelled=training.lambda_unlabelled,
                                generator=generator, batch_size=batch_size)
         scores, embeddings = score_sampler(model, adj.vectors, adj)
+        check_trained_output(scores, embeddings, lr=training.lr,
+                             weight_decay=training.weight_decay,
+                             lambda_unlabelled=training.lambda_unlabelled)
         return scores, embeddings, losses, mode
 
     def _cold_start_note(self, cold_start: Any) -> str:
