@@ -1,7 +1,8 @@
 """The one source of randomness: a ``torch.Generator`` made from a user's ``seed``."""
 from __future__ import annotations
 
-from typing import Union
+from contextlib import contextmanager
+from typing import Iterator, Union
 
 import numpy as np
 import torch
@@ -22,3 +23,16 @@ def make_generator(seed: Union[int, torch.Generator, None], device: torch.device
     generator = torch.Generator(device=device)
     generator.manual_seed(int(seed))
     return generator
+
+
+@contextmanager
+def global_rng_restored(device: torch.device) -> Iterator[None]:
+    """A block after which torch's global generator (the CPU one, and
+    ``device``'s when it is a CUDA device) is as it was before: for code that
+    draws from it without being asked, such as ``nn.Module`` constructors
+    initialising their weights, whose draws gcnal then replaces with ones
+    from the user's ``seed`` (``reset_parameters(generator=...)``)."""
+    devices = [device.index if device.index is not None else torch.cuda.current_device()] \
+        if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        yield
