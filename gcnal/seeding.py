@@ -10,6 +10,10 @@ import torch
 from .errors import InvalidParameterError
 
 
+#: The largest seed a ``torch.Generator`` takes.
+MAX_SEED = 2**64 - 1
+
+
 def make_generator(seed: Union[int, torch.Generator, None], device: torch.device) -> torch.Generator:
     """A generator on ``device`` seeded from ``seed`` (an int, a generator to
     draw a seed from, or ``None`` for a fresh non-deterministic seed)."""
@@ -17,9 +21,12 @@ def make_generator(seed: Union[int, torch.Generator, None], device: torch.device
         seed = int(torch.randint(2**62, (1,), generator=seed))
     elif seed is None:
         seed = torch.Generator().seed()
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidParameterError("seed", "a non-negative int, a torch.Generator or None",
-                                    repr(seed))
+    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= seed <= MAX_SEED:
+        shown = repr(seed) if len(repr(seed)) <= 80 else f"{type(seed).__name__} out of range"
+        raise InvalidParameterError(
+            "seed", "an int in [0, 2**64 - 1] (the generator's range), a torch.Generator or None",
+            shown)
     generator = torch.Generator(device=device)
     generator.manual_seed(int(seed))
     return generator
