@@ -19,6 +19,7 @@ from .graph import (CosineAdjacency, KNNAdjacency, build_adjacency, cosine_adjac
                     pool_graph, to_networkx)
 from .methods import method_options
 from .registry import available_methods, register_method, register_sampler, register_selector
+from .plot import plot_selection
 from .selection import Selection
 
 __version__ = "0.1.0"
@@ -36,6 +37,7 @@ __all__ = [
     "knn_search",
     "learner",
     "method_options",
+    "plot_selection",
     "pool_graph",
     "register_method",
     "register_sampler",

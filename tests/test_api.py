@@ -162,9 +162,9 @@ def test_subset_limits_the_scored_items(pool):
     features, mask = pool
     sel = gcnal.select(features, mask, 5, method="uncertain_gcn", seed=0,
                        options={"subset": 20, **FAST}, return_info=True)
-    assert sel.nodes.numel() == 32  # 12 labelled + 20 drawn
+    assert sel.nodes.size == 32  # 12 labelled + 20 drawn
     assert set(sel.indices.tolist()) <= set(sel.nodes.tolist())
-    assert mask[sel.nodes.numpy()].sum() == 12
+    assert mask[sel.nodes].sum() == 12
     with pytest.raises(InvalidParameterError, match="'subset'.*>= budget"):
         gcnal.select(features, mask, 5, method="uncertain_gcn", options={"subset": 3})
 

@@ -226,3 +226,27 @@ def test_resolved_method_kinds():
     with pytest.raises(gcnal.UnknownNameError, match="'sampler'"):
         resolve_method("coreset", sampler="gcnn")
     assert isinstance(gcnal.method_options("core_gcn", sampler=torch.nn.Linear(2, 2)), dict)
+
+
+INT_OPTIONS = [(m, name) for m in METHODS for name, o in gcnal.method_options(m).items()
+               if type(o["default"]) is int]
+REAL_OPTIONS = [(m, name) for m in METHODS for name, o in gcnal.method_options(m).items()
+                if type(o["default"]) is float]
+
+
+@pytest.mark.parametrize("method, name", INT_OPTIONS)
+def test_int_options_refuse_bools_and_floats(method, name, pool, method_kwargs):
+    features, mask = pool
+    for bad in (True, 2.5):
+        with pytest.raises(InvalidParameterError, match=f"'{name}'.*int"):
+            gcnal.select(features, mask, 2, method=method, options={name: bad},
+                         **method_kwargs(method, len(mask)))
+
+
+@pytest.mark.parametrize("method, name", REAL_OPTIONS)
+def test_real_options_refuse_nan_inf_and_bools(method, name, pool, method_kwargs):
+    features, mask = pool
+    for bad in (float("nan"), float("inf"), -float("inf"), True):
+        with pytest.raises(InvalidParameterError, match=f"'{name}'.*real number"):
+            gcnal.select(features, mask, 2, method=method, options={name: bad},
+                         **method_kwargs(method, len(mask)))

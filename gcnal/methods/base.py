@@ -15,7 +15,7 @@ from ..progress import log_stage
 from ..registry import SELECTOR_CHECKS
 from ..selection import split_selector_output
 
-log = logging.getLogger("gcnal.methods")
+log = logging.getLogger(__name__)
 
 
 @dataclass

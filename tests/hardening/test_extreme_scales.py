@@ -5,7 +5,7 @@ import torch
 
 import gcnal
 from gcnal.errors import InvalidSelectionError
-from gcnal.selectors.kcenter import k_center_greedy_indices
+from gcnal.selectors.kcenter import k_center_greedy_picks
 from gcnal.selectors.kmeans import kmeans_plus_plus
 from gcnal.selectors.typical_diverse import typical_diverse
 
@@ -35,7 +35,7 @@ def test_k_center_never_picks_a_centre_or_repeats_even_on_nan_points():
     points[3] = float("nan")  # a NaN row: its distance to everything is NaN
     centres = torch.zeros(30, dtype=torch.bool)
     centres[:4] = True
-    picks = k_center_greedy_indices(points, centres, 26)
+    picks, _ = k_center_greedy_picks(points, centres, 26)
     assert picks.unique().numel() == 26
     assert not centres[picks].any()
 
@@ -45,8 +45,8 @@ def test_typical_diverse_ends_on_nan_distances_with_a_valid_selection():
     embeddings = torch.full((20, 3), float("nan"))
     mask = torch.zeros(20, dtype=torch.bool)
     mask[:2] = True
-    picks = typical_diverse(None, embeddings, mask, 6, generator=torch.Generator().manual_seed(0),
-                            k=3)
+    picks, _ = typical_diverse(None, embeddings, mask, 6,
+                               generator=torch.Generator().manual_seed(0), k=3)
     assert picks.unique().numel() == 6 and not mask[picks].any()
 
 
@@ -74,3 +74,13 @@ def test_an_invalid_selector_output_is_an_error_naming_the_selector(picks, probl
     x, mask = _signed_pool()
     with pytest.raises(InvalidSelectionError, match=f"'bad_selector'.*{problem}"):
         gcnal.select(x, mask, 3, method="coreset", selector=_constant_selector(picks), seed=0)
+
+
+@pytest.mark.parametrize("scale", [1e20, 1e-20])
+def test_k_center_reports_distances_at_the_features_scale(scale):
+    x, mask = _signed_pool()
+    plain = gcnal.select(x, mask, 10, method="coreset", seed=0, return_info=True)
+    scaled = gcnal.select(x * np.float32(scale), mask, 10, method="coreset", seed=0,
+                          return_info=True)
+    np.testing.assert_allclose(np.asarray(scaled.pick_scores["distance"]),
+                               np.asarray(plain.pick_scores["distance"]) * scale, rtol=1e-5)
