@@ -8,15 +8,6 @@ from gcnal.errors import InvalidParameterError
 from gcnal.samplers.training import check_trained_output
 
 
-@pytest.fixture
-def signed_pool():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(60, 8)).astype(np.float32)
-    mask = np.zeros(60, dtype=bool)
-    mask[:5] = True
-    return x, mask
-
-
 @pytest.mark.parametrize("option", ["lr", "weight_decay", "lambda_unlabelled"])
 @pytest.mark.parametrize("value", [float("inf"), float("nan"), -float("inf")])
 def test_non_finite_training_options_are_refused_up_front(signed_pool, option, value):

@@ -8,15 +8,6 @@ from gcnal.errors import InvalidParameterError
 from gcnal.validation import MAX_REPR
 
 
-@pytest.fixture
-def signed_pool():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(40, 6)).astype(np.float32)
-    mask = np.zeros(40, dtype=bool)
-    mask[:5] = True
-    return x, mask
-
-
 def _coreset(features, mask, seed=0):
     return gcnal.select(features, mask, 5, method="coreset", seed=seed)
 
