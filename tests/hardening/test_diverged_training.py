@@ -1,5 +1,4 @@
 """A sampler whose training diverges stops with an error naming the option at fault."""
-import numpy as np
 import pytest
 import torch
 
