@@ -51,3 +51,21 @@ class MissingDependencyError(ImportError):
             f"{feature} requires the optional package '{package}'. "
             f"Install it with: pip install 'gcnal[{extra}]'"
         )
+
+
+class InvalidSelectionError(RuntimeError):
+    r"""A selector returned something other than exactly ``budget`` unique,
+    unlabelled, in-range int64 indices: a bug in that selector (a built-in
+    one never does this), reported instead of a silently bad selection.
+
+    Args:
+        selector (str): The selector's name.
+        problem (str): What is wrong with its output.
+    """
+
+    def __init__(self, selector: str, problem: str):
+        self.selector = selector
+        self.problem = problem
+        super().__init__(f"The selector '{selector}' returned an invalid selection: {problem}. "
+                         "A selector must return exactly `budget` unique indices of unlabelled "
+                         "items (int64, in pick order).")

@@ -7,6 +7,7 @@ naming the parameter on bad input.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Optional, Sequence, Tuple
 
@@ -17,19 +18,51 @@ from torch import Tensor
 from .errors import InvalidParameterError
 
 
+#: Longest ``repr`` of a received value quoted in an error message; larger
+#: values are described by their type and size only.
+MAX_REPR = 120
+
+
 def _describe(value) -> str:
+    """A short description of ``value`` for a message: arrays by type, shape
+    and dtype, sequences by type and length when their ``repr`` is long,
+    anything else by a ``repr`` cut at :data:`MAX_REPR` characters."""
     if isinstance(value, (np.ndarray, Tensor)):
         return f"{type(value).__name__} of shape {tuple(value.shape)} and dtype {value.dtype}"
-    return f"{type(value).__name__} {value!r}"
+    if isinstance(value, (list, tuple, dict, set, frozenset)) and len(value) > 16:
+        return f"{type(value).__name__} of length {len(value)}"
+    text = repr(value)
+    if len(text) > MAX_REPR:
+        text = text[:MAX_REPR - 3] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+#: numpy dtype kinds an array may arrive in: bool, signed, unsigned, float.
+_NUMERIC_KINDS = "biuf"
+
+
+def _numpy_as_tensor(value: np.ndarray, parameter: str, expected: str, owner: str) -> Tensor:
+    """A numpy array as a tensor: non-native byte order and dtypes torch
+    lacks (``longdouble``, ``float16`` is kept) converted first, copying;
+    strings, objects, complex numbers, dates refused."""
+    if value.dtype.kind not in _NUMERIC_KINDS:
+        raise InvalidParameterError(parameter, expected, _describe(value), owner)
+    if not value.dtype.isnative:
+        value = value.astype(value.dtype.newbyteorder("="))
+    try:
+        return torch.from_numpy(np.ascontiguousarray(value))
+    except TypeError:  # a numeric dtype torch does not have (longdouble, uint64 on old torch)
+        return torch.from_numpy(value.astype(np.float64 if value.dtype.kind == "f" else np.int64))
 
 
 def _as_tensor(value, parameter: str, expected: str, owner: str) -> Tensor:
+    """``value`` as a tensor that shares nothing writable with autograd: a
+    tensor that requires grad is detached (the selection never
+    differentiates its inputs)."""
     if isinstance(value, Tensor):
-        return value
+        return value.detach()
     if isinstance(value, np.ndarray):
-        if value.dtype == object:
-            raise InvalidParameterError(parameter, expected, _describe(value), owner)
-        return torch.from_numpy(np.ascontiguousarray(value))
+        return _numpy_as_tensor(value, parameter, expected, owner)
     raise InvalidParameterError(parameter, expected + " (numpy array or torch tensor)",
                                 _describe(value), owner)
 
@@ -43,11 +76,17 @@ def as_feature_tensor(features, owner: str = "select", parameter: str = "feature
                                     f"shape {tuple(x.shape)}", owner)
     if x.dtype == torch.bool or x.is_complex():
         raise InvalidParameterError(parameter, expected, f"dtype {x.dtype}", owner)
-    x = x.float()
-    if not bool(torch.isfinite(x).all()):
+    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
         bad = int((~torch.isfinite(x)).any(dim=1).sum())
         raise InvalidParameterError(parameter, "finite (no NaN or inf)",
                                     f"{bad} row(s) with NaN or inf", owner)
+    wide = x
+    x = x.float()
+    if not bool(torch.isfinite(x).all()):  # finite before, so beyond float32's range
+        raise InvalidParameterError(
+            parameter, f"within float32's range (|x| <= {torch.finfo(torch.float32).max:.3g}; "
+                       "divide the features by a common scale first)",
+            f"values up to {float(wide.abs().max()):.3g} ({wide.dtype})", owner)
     return x
 
 
@@ -124,18 +163,20 @@ def check_positive_ints(values, parameter: str, owner: str = "select", nonempty:
 def check_real(value, parameter: str, low: float, high: float, owner: str = "select",
                low_open: bool = False, high_open: bool = False, allow_none: bool = False,
                alternative: Optional[str] = None) -> Optional[float]:
-    """``value`` as a float in the interval ``[low, high]`` (ends open if asked;
-    ``None`` passes when allowed; ``alternative`` as for :func:`check_int`)."""
+    """``value`` as a finite float in the interval ``[low, high]`` (ends open
+    if asked; NaN and infinities never pass, whatever the bounds; ``None``
+    passes when allowed; ``alternative`` as for :func:`check_int`)."""
     if value is None and allow_none:
         return None
     interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if ok:
         v = float(value)
-        ok = (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
+        ok = math.isfinite(v) and (v > low if low_open else v >= low) and \
+            (v < high if high_open else v <= high)
     if not ok:
         raise InvalidParameterError(
-            parameter, _expected(f"a real number in {interval}", allow_none, alternative),
+            parameter, _expected(f"a finite real number in {interval}", allow_none, alternative),
             _describe(value), owner)
     return float(value)
 

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Tuple
 import torch
 from torch import Tensor
 
+from ..errors import InvalidParameterError
 from ..progress import log_stage
-from ..validation import as_feature_tensor, as_mask_tensor, check_choice
+from ..validation import (as_feature_tensor, as_mask_tensor, check_choice, check_int,
+                          check_real)
 from .base import PoolAdjacency
 from .cosine import CosineAdjacency
 from .knn import KNNAdjacency
@@ -36,6 +38,16 @@ GRAPHS = ("auto", "dense", "knn")
 
 #: Largest materialised dense adjacency ``"auto"`` builds, in bytes.
 DENSE_MEMORY = 1 << 30
+
+
+def check_graph_arguments(graph: str, k: int, knn_backend: str, owner: str) -> None:
+    """Raise :class:`~gcnal.errors.InvalidParameterError` naming ``owner``
+    unless ``graph`` and ``knn_backend`` are known and ``k`` is a positive
+    int (checked for every graph form, so a bad ``k`` never passes
+    unnoticed because the dense graph was chosen)."""
+    check_choice(graph, "graph", GRAPHS, owner)
+    check_choice(knn_backend, "knn_backend", KNN_BACKENDS, owner)
+    check_int(k, "k", owner, detail="neighbours per item of the kNN graph")
 
 
 def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = "row",
@@ -56,8 +68,7 @@ def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = 
 
     The choice and the time it took are logged at INFO.
     """
-    check_choice(graph, "graph", GRAPHS, "build_adjacency")
-    check_choice(knn_backend, "knn_backend", KNN_BACKENDS, "build_adjacency")
+    check_graph_arguments(graph, k, knn_backend, "build_adjacency")
     with log_stage(log, "graph", features.device) as stage:
         adj, description = _build(features, graph, normalization, k, dense_memory, knn_backend)
         stage["detail"] = description
@@ -109,6 +120,7 @@ def pool_graph(features, labelled_mask=None, normalization: str = "row", graph: 
     from torch_geometric.data import Data
 
     x = as_feature_tensor(features, owner="pool_graph")
+    check_graph_arguments(graph, k, knn_backend, "pool_graph")
     if labelled_mask is None:
         mask = torch.zeros(x.size(0), dtype=torch.bool, device=x.device)
     else:
@@ -129,6 +141,14 @@ def to_networkx(data: Data, min_weight: float = 0.0) -> nx.DiGraph:
     from torch_geometric.utils import dense_to_sparse
     from torch_geometric.utils import to_networkx as _pyg_to_networkx
 
+    has_graph = isinstance(data, Data) and "labelled_mask" in data and \
+        ("adj" in data or ("edge_index" in data and "edge_weight" in data))
+    if not has_graph:
+        raise InvalidParameterError(
+            "data", "a pool graph from gcnal.pool_graph (a torch_geometric Data with "
+                    "labelled_mask and adj, or edge_index and edge_weight)",
+            f"{type(data).__name__} without them", "to_networkx")
+    check_real(min_weight, "min_weight", float("-inf"), float("inf"), "to_networkx")
     if "adj" in data:
         adj = data.adj
         edge_index, weight = dense_to_sparse(adj * (adj > min_weight))

@@ -44,6 +44,7 @@ from torch import Tensor
 from ..errors import InvalidParameterError
 from ..nn import column_major, rows_per_block
 from ..progress import progress_bar
+from ..scaling import rows_divided_by_power_of_two
 from ..validation import check_choice
 from .base import NORMALIZATIONS, PoolAdjacency
 
@@ -52,7 +53,14 @@ def l2_normalize(x: Tensor) -> Tensor:
 
     .. math::
         \mathbf{v}_i = \mathbf{x}_i / \lVert \mathbf{x}_i \rVert_2
+
+    Each row is first divided by a power of two
+    (:func:`~gcnal.scaling.rows_divided_by_power_of_two`, exact), so the
+    norm neither overflows nor underflows at any scale of the row (features
+    of :math:`10^{30}` or :math:`10^{-30}` in float32) and well-scaled rows
+    give bit for bit the plain quotient.
     """
+    x = rows_divided_by_power_of_two(x)
     norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
     return x / torch.where(norm > 0, norm, torch.ones_like(norm))
 

@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 import torch
 from torch import Tensor
 
+from ..contract import check_selection
 from ..options import Option, check_options, group_values, signature_options, supported_kwargs
 from ..progress import log_stage
 from ..registry import SELECTOR_CHECKS
@@ -52,13 +53,16 @@ def run_selector(selector: Callable, scores: Optional[Tensor], embeddings: Tenso
                  options: Mapping[str, Any]):
     """``(local picks, pick_scores, seconds)`` of ``selector`` on the nodes,
     logged as the ``selection`` stage; it gets ``generator`` if it takes
-    one, and ``options`` (its checked keyword-only options) as keywords."""
+    one, and ``options`` (its checked keyword-only options) as keywords.
+    Every method's picks come through here, and so through
+    :func:`~gcnal.contract.check_selection`: exactly ``budget`` unique
+    unlabelled int64 indices, or an error naming the selector."""
     extra = supported_kwargs(selector, {"generator": generator})
     with log_stage(log, "selection", embeddings.device) as stage:
         stage["detail"] = f"{getattr(selector, '__name__', 'selector')}, {budget} picks"
         local, pick_scores = split_selector_output(selector(scores, embeddings, labelled,
                                                             budget, **extra, **options))
-    return local, pick_scores, stage["seconds"]
+    return check_selection(local, labelled, budget, selector), pick_scores, stage["seconds"]
 
 
 class SelectionMethod:

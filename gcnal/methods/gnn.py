@@ -28,7 +28,8 @@ from ..options import Option, dataclass_options, merge_options, signature_option
     supported_kwargs
 from ..registry import SELECTORS
 from ..samplers import score_sampler, train_sampler
-from ..samplers.training import resolve_batch_size
+from ..samplers.training import check_trained_output, resolve_batch_size
+from ..seeding import global_rng_restored
 from ..subset import draw_subset
 from .base import Outcome, SelectionMethod, elapsed, run_selector, selector_options
 from .gnn_options import GraphOptions, PoolOptions, TrainingOptions
@@ -129,14 +130,20 @@ class GNNMethod(SelectionMethod):
         ``labelled`` nodes from the others, and score every node:
         ``(scores, embeddings, losses, training mode)``."""
         training = TrainingOptions(**self.values(settings, "training"))
-        model = self.build_sampler(adj.vectors.size(1), training,
-                                   self.values(settings, "sampler")).to(adj.vectors.device)
+        # constructors draw initial weights from the global generator; train_sampler
+        # re-initialises them from `generator`, so those draws are undone here
+        with global_rng_restored(adj.vectors.device):
+            model = self.build_sampler(adj.vectors.size(1), training,
+                                       self.values(settings, "sampler")).to(adj.vectors.device)
         batch_size, mode = resolve_batch_size(training.batch_size, model, adj)
         losses = train_sampler(model, adj.vectors, adj, labelled, epochs=training.epochs,
                                lr=training.lr, weight_decay=training.weight_decay,
                                lambda_unlabelled=training.lambda_unlabelled,
                                generator=generator, batch_size=batch_size)
         scores, embeddings = score_sampler(model, adj.vectors, adj)
+        check_trained_output(scores, embeddings, lr=training.lr,
+                             weight_decay=training.weight_decay,
+                             lambda_unlabelled=training.lambda_unlabelled)
         return scores, embeddings, losses, mode
 
     def _cold_start_note(self, cold_start: Any) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any, List, Optional, Tuple, Union
 
 import torch
@@ -51,6 +52,41 @@ def resolve_batch_size(batch_size: Union[int, str, None], sampler: nn.Module,
     return batch_size, f"mini-batches of {batch_size} ({-(-n // batch_size)} per epoch)"
 
 
+#: ``lambda_unlabelled`` above this is blamed first for a diverged training
+#: (its weight alone can overflow the loss); ``weight_decay`` above
+#: :data:`SUSPECT_WEIGHT_DECAY` next; otherwise ``lr``.
+SUSPECT_LAMBDA = 1e6
+SUSPECT_WEIGHT_DECAY = 1.0
+
+
+def diverged_error(what: str, lr: float, weight_decay: float,
+                   lambda_unlabelled: float) -> InvalidParameterError:
+    """The error for a training that produced a non-finite ``what`` (a loss,
+    the scores or the embeddings), naming the training option most likely
+    at fault: ``lambda_unlabelled`` above :data:`SUSPECT_LAMBDA`, else
+    ``weight_decay`` above :data:`SUSPECT_WEIGHT_DECAY`, else ``lr``."""
+    if lambda_unlabelled > SUSPECT_LAMBDA:
+        parameter, value = "lambda_unlabelled", lambda_unlabelled
+    elif weight_decay > SUSPECT_WEIGHT_DECAY:
+        parameter, value = "weight_decay", weight_decay
+    else:
+        parameter, value = "lr", lr
+    return InvalidParameterError(
+        parameter, f"small enough for the sampler's training to stay finite ({what} became NaN "
+                   f"or inf with lr={lr:g}, weight_decay={weight_decay:g}, "
+                   f"lambda_unlabelled={lambda_unlabelled:g}; no selection is made on it)",
+        f"{value:g}", "train_sampler")
+
+
+def check_trained_output(scores: Tensor, embeddings: Tensor, *, lr: float, weight_decay: float,
+                         lambda_unlabelled: float) -> None:
+    """Raise :func:`diverged_error` unless a trained sampler's ``scores`` and
+    ``embeddings`` (:func:`score_sampler`) are all finite."""
+    for what, values in (("the scores", scores), ("the embeddings", embeddings)):
+        if not bool(torch.isfinite(values).all()):
+            raise diverged_error(what, lr, weight_decay, lambda_unlabelled)
+
+
 def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor, *,
                   epochs: int = 200, lr: float = 1e-3, weight_decay: float = 5e-4,
                   lambda_unlabelled: float = 1.2,
@@ -76,7 +112,11 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
         progress (bool, optional): Show a bar over the epochs; ``None``
             follows :func:`gcnal.progress.showing_progress`. (default: :obj:`None`)
 
-    The training mode, epochs and time are logged at INFO.
+    The training mode, epochs and time are logged at INFO. A non-finite
+    epoch loss stops the training with :func:`diverged_error`, an
+    :class:`~gcnal.errors.InvalidParameterError` naming ``lr``,
+    ``weight_decay`` or ``lambda_unlabelled``: a diverged sampler never
+    scores a pool.
 
     Returns:
         The loss of every epoch (for mini-batches, the sum over batches of
@@ -127,8 +167,12 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
 
     mode = "full batch" if batch_size is None else f"mini-batches of {batch_size}"
     with log_stage(log, "training", x.device) as stage:
-        losses = [epoch_loss() for _ in progress_bar(range(epochs), "training sampler",
-                                                     enabled=progress)]
+        losses = []
+        for epoch in progress_bar(range(epochs), "training sampler", enabled=progress):
+            losses.append(epoch_loss())
+            if not math.isfinite(losses[-1]):
+                raise diverged_error(f"the loss of epoch {epoch + 1}", lr, weight_decay,
+                                     lambda_unlabelled)
         stage["detail"] = (f"{type(sampler).__name__}, {mode}, {epochs} epochs, "
                            f"final loss {losses[-1]:.4f}" if losses else "no epoch")
     return losses

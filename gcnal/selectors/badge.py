@@ -7,7 +7,8 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-from .rescale import divide_by_max_abs
+from ..scaling import divide_by_power_of_two
+
 
 #: Squared distances below this fraction of :math:`\lVert g_i \rVert^2 +
 #: \lVert g_u \rVert^2` are rounding residue of the float64 expansion and
@@ -140,10 +141,10 @@ def badge(scores: Tensor, embeddings: Tensor, labelled_mask: Tensor, budget: int
     :math:`O(N (C + d))`, never :math:`O(N C d)`, and each pick costs one
     :math:`(N, C)` and one :math:`(N, d)` matrix-vector product.
 
-    The features are divided by their largest absolute entry first (in
-    float64, :func:`~gcnal.selectors.rescale.divide_by_max_abs`): :math:`D^2`
-    scales by the same factor everywhere, so the draws are unchanged, and no
-    square overflows. Randomness comes only from
+    The features are divided by the power of two just above their largest
+    absolute entry first (in float64, :func:`~gcnal.scaling.divide_by_power_of_two`,
+    exact): :math:`D^2` scales by the same factor everywhere, so the draws
+    are unchanged, and no square overflows. Randomness comes only from
     ``generator``.
 
     Returns:
@@ -155,8 +156,8 @@ def badge(scores: Tensor, embeddings: Tensor, labelled_mask: Tensor, budget: int
     """
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     residual = hypothesis_residual(scores[unlabelled].detach().double())
-    features, scale = divide_by_max_abs(embeddings[unlabelled].detach().double())
+    features, scale = divide_by_power_of_two(embeddings[unlabelled].detach().double())
     local, sq_distance = kmeans_pp_gradient_seeds(residual, features, budget, generator)
     norms = residual[local].norm(dim=1) * features[local].norm(dim=1)
-    return unlabelled[local], {"distance": sq_distance * scale.square(),
+    return unlabelled[local], {"distance": sq_distance * scale ** 2,
                                "gradient_norm": norms * scale}

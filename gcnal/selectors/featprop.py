@@ -95,9 +95,9 @@ def featprop(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor
         taken = torch.zeros(points.size(0), dtype=torch.bool, device=points.device)
         taken[picks[~missing]] = True
         for slot in torch.nonzero(missing, as_tuple=True)[0].tolist():
-            d = (points - centroids[cluster_order[slot]]).square().sum(dim=1)
-            d[taken] = float("inf")
-            best = torch.argmin(d)
+            left = torch.nonzero(~taken, as_tuple=True)[0]
+            d = (points[left] - centroids[cluster_order[slot]]).square().sum(dim=1)
+            best = left[torch.argmin(d)]
             picks[slot] = best
             taken[best] = True
     distance = (points[picks] - centroids[cluster_order]).norm(dim=1)

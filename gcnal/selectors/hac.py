@@ -14,8 +14,8 @@ import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError
+from ..scaling import divide_by_power_of_two
 from .kmeans import nearest_centroid
-from .rescale import divide_by_max_abs
 
 
 def average_linkage(points: Tensor) -> Tuple[Tensor, Tensor]:
@@ -42,7 +42,7 @@ def average_linkage(points: Tensor) -> Tuple[Tensor, Tensor]:
         made them (every merge after the merges that built its clusters).
     """
     n = points.size(0)
-    x, scale = divide_by_max_abs(points.detach().double().cpu())
+    x, scale = divide_by_power_of_two(points.detach().double().cpu())
     dist = torch.cdist(x, x).numpy()
     np.fill_diagonal(dist, np.inf)
     # +inf on merged-away clusters, so their stale rows and columns are never read
@@ -139,7 +139,7 @@ def sampled_hac_labels(points: Tensor, *, num_clusters: Optional[int] = None,
                                    distance_threshold=distance_threshold).to(points.device)
     if members.numel() == n:
         return member_labels
-    x = divide_by_max_abs(points)[0].float()  # no square overflows in float32
+    x = divide_by_power_of_two(points)[0].float()  # no square overflows in float32
     k = int(member_labels.max()) + 1
     sums = torch.zeros(k, x.size(1), device=x.device).index_add_(0, member_labels, x[members])
     counts = torch.bincount(member_labels, minlength=k).to(x.dtype)

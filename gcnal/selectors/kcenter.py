@@ -8,6 +8,7 @@ from torch import Tensor
 
 from ..nn import column_major, rows_per_block
 from ..progress import progress_bar
+from ..scaling import divide_by_power_of_two
 from ..subset import draw_subset
 from .ranking import PicksAndScores
 
@@ -52,6 +53,14 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
     the points once; ties go to the lowest index. With no initial centre the first pick is drawn from
     ``generator`` (as the CoreSet code does).
 
+    The points are first divided by a power of two
+    (:func:`~gcnal.scaling.divide_by_power_of_two`: exact, so well-scaled
+    points give the same picks), which keeps every squared norm finite and
+    nonzero at any scale (no float32 overflow at :math:`10^{20}`, no
+    underflow to ties at :math:`10^{-30}`). Centres and picks are excluded
+    by an explicit mask, so even a non-finite distance cannot make a centre
+    or an earlier pick win the argmax.
+
     Args:
         points (torch.Tensor): :math:`(N, h)` points.
         centre_mask (torch.Tensor): :math:`(N,)` booleans, the initial centres.
@@ -64,9 +73,11 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
         distance to the nearest centre, :math:`+\infty` for a first pick
         without centres).
     """
-    points = column_major(points.float())  # one matrix-vector product per pick
+    # one matrix-vector product per pick; entries in (-4, 4), no square overflows
+    points, scale = divide_by_power_of_two(points.float())
+    points = column_major(points)
     dist = min_distance_to(points, points[centre_mask])
-    dist[centre_mask] = -1.0
+    taken = centre_mask.clone()
     sq_norms = points.square().sum(dim=1)
     picks = torch.empty(budget, dtype=torch.long, device=points.device)
     picked_sq_dist = torch.empty(budget, dtype=dist.dtype, device=points.device)
@@ -78,13 +89,13 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
                                  device=candidates.device)
             pick = candidates[draw[0]]
         else:
-            pick = torch.argmax(dist)
+            pick = torch.argmax(torch.where(taken, float("-inf"), dist))
         picks[step] = pick
+        taken[pick] = True
         picked_sq_dist[step] = dist[pick]
         new = (sq_norms + sq_norms[pick]).sub_(points @ points[pick], alpha=2.0).clamp_(min=0)
         torch.minimum(dist, new, out=dist)
-        dist[pick] = -1.0
-    return picks, picked_sq_dist.sqrt()
+    return picks, picked_sq_dist.sqrt() * scale
 
 
 def k_center_greedy(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,

@@ -12,6 +12,7 @@ import torch
 from torch import Tensor
 
 from ..nn import rows_per_block
+from ..scaling import divide_by_power_of_two
 from ..validation import check_int
 
 def nearest_centroid(points: Tensor, centroids: Tensor) -> Tuple[Tensor, Tensor]:
@@ -41,7 +42,9 @@ def kmeans_plus_plus(points: Tensor, num_clusters: int,
     r"""k-means++ seeding (Arthur & Vassilvitskii, 2007): the first centre
     uniform, each next one drawn with probability proportional to
     :math:`D(\mathbf{p})^2`, the squared distance to the nearest centre so
-    far (uniform among unchosen points when every distance is 0).
+    far (uniform among unchosen points when every distance is 0, or when
+    one is not finite). Chosen points have weight 0 by an explicit mask, so
+    the seeds are distinct whatever the distances are.
 
     Returns:
         :math:`(K,)` int64 indices of the seeds, distinct.
@@ -55,7 +58,7 @@ def kmeans_plus_plus(points: Tensor, num_clusters: int,
             weights = torch.ones(n, dtype=points.dtype, device=points.device)
         else:
             weights = torch.where(chosen, torch.zeros_like(dist), dist)
-            if not bool((weights > 0).any()):
+            if not bool((weights > 0).any()) or not bool(torch.isfinite(weights).all()):
                 weights = (~chosen).to(points.dtype)
         pick = torch.multinomial(weights, 1, generator=generator)[0]
         seeds[c] = pick
@@ -74,7 +77,10 @@ def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Gener
         \mathbf{c}_c = \frac{1}{|\{i : \ell_i = c\}|} \sum_{i : \ell_i = c} \mathbf{p}_i,
 
     alternated until no label changes or ``max_iter`` rounds. A cluster that
-    empties keeps its previous centroid.
+    empties keeps its previous centroid. The points are clustered divided by
+    a power of two (:func:`~gcnal.scaling.divide_by_power_of_two`: exact, the
+    same labels for well-scaled points, and no squared distance overflows at
+    any scale); the centroids are returned at the points' scale.
 
     Args:
         points (torch.Tensor): :math:`(N, d)` points.
@@ -87,7 +93,7 @@ def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Gener
     """
     n = points.size(0)
     check_int(num_clusters, "num_clusters", "kmeans", low=1, high=n, detail="the number of points")
-    points = points.float()
+    points, scale = divide_by_power_of_two(points.float())
     centroids = points[kmeans_plus_plus(points, num_clusters, generator)].clone()
     labels, _ = nearest_centroid(points, centroids)
     for _ in range(max_iter):
@@ -99,4 +105,4 @@ def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Gener
         if torch.equal(new_labels, labels):
             break
         labels = new_labels
-    return centroids, labels
+    return centroids * scale, labels

@@ -80,7 +80,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
        k-center greedy). When no item is left outside the balls, :math:`r`
        halves. So two picks are never closer than the radius in force
        when the second was picked, and while the pool has room no pick lands
-       within :math:`r` of the labelled set.
+       within :math:`r` of the labelled set. Labelled and picked items are
+       left out by an explicit mask, never by their score or distance, so
+       no pick repeats or is labelled whatever the distances are.
 
     The default radius (``"auto"``) is :func:`cell_radius` for :math:`|L| + b`
     cells: the balls of the labelled and picked items then tile the pool
@@ -117,6 +119,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
+    available = ~labelled_mask
     columns: Dict[str, Tensor] = {
         "typicality": typicality(vectors, k, knn_backend, normalized=True)}
     pool_score = percentile_rank(columns["typicality"][unlabelled])
@@ -134,14 +137,17 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
     radius_in_force = []
     for step in progress_bar(range(budget), "typical_diverse picks"):
-        eligible = (score >= 0) & (delta > radius)
+        eligible = available & (delta > radius)
         while not bool(eligible.any()):
+            if radius < 0:  # the radius is off; only a NaN distance is left out here
+                eligible = available
+                break
             radius = radius / 2 if radius > 1e-6 else -1.0
-            eligible = (score >= 0) & (delta > radius)
-        pick = torch.argmax(torch.where(eligible, score, -2.0))
+            eligible = available & (delta > radius)
+        pick = torch.argmax(torch.where(eligible, score, float("-inf")))
         picks[step] = pick
+        available[pick] = False
         radius_in_force.append(max(radius, 0.0))
-        score[pick] = -1.0
         # unit vectors: |v_i - v_p|^2 = 2 - 2 v_i . v_p
         torch.minimum(delta, (2.0 - 2.0 * (vectors @ vectors[pick])).clamp_(min=0).sqrt_(),
                       out=delta)
