@@ -27,7 +27,7 @@ study               pool and features                            learner, schedu
                     transfer features of a small CNN trained on  100, 180, 320, 560, 1,000
                     1,000 other labelled training images         labels (geometric)
 ``cifar_transfer``  20,000 CIFAR-10 training images; the same    logistic regression;          held out
-                    features from a CNN trained on 5,000 other   100, 180, 320, 560, 1,000
+                    features from one CNN trained on 5,000 other 100, 180, 320, 560, 1,000
                     labelled training images                     labels (geometric)
 =================== ============================================ ============================= =========
 

@@ -77,7 +77,7 @@ class Encoder:
 #: 1,000 images give features whose probe is barely above PCA of the pixels.
 ENCODERS: Dict[str, Encoder] = {
     "fashion_mnist": Encoder(pool=20000, side=1000, epochs=30),
-    "cifar10": Encoder(pool=20000, side=5000, epochs=30, per_trial=False),
+    "cifar10": Encoder(pool=20000, side=5000, epochs=20, per_trial=False),
 }
 
 
