@@ -438,6 +438,35 @@ def render_losses(rows: List[Dict], method: str) -> str:
     return "\n".join(out) if out else f"- {name} has no significant loss against Random or the best baseline."
 
 
+def render_spread(rows: List[Dict]) -> str:
+    """Markdown: per study, the class spread of each method's batches (mean
+    over trials of the largest class's share, and of the picked labels'
+    entropy in bits) at each cycle, labelled by the count it was picked at."""
+    from .report import METHOD_NAMES, _order
+
+    spread: Dict[Tuple[str, str, int], List[Tuple[float, float]]] = {}
+    for r in rows:
+        if "picks_largest_class_share" in r:
+            spread.setdefault((r["study"], r["method"], r["labelled"]), []).append(
+                (r["picks_largest_class_share"], r["picks_label_entropy_bits"]))
+    out = []
+    for study in _studies_in_order({s for (s, _, _) in spread}):
+        methods = _order({m for (s, m, _) in spread if s == study})
+        counts = sorted({n for (s, _, n) in spread if s == study})
+        out += [f"### {study}: largest class's share of each batch / entropy of its labels (bits)", "",
+                "| picked at | " + " | ".join(METHOD_NAMES.get(m, m) for m in methods) + " |",
+                "|" + "---|" * (len(methods) + 1)]
+        for n in counts:
+            cells = []
+            for m in methods:
+                values = spread.get((study, m, n))
+                cells.append("" if not values else
+                             f"{np.mean([v[0] for v in values]):.2f} / {np.mean([v[1] for v in values]):.2f}")
+            out.append(f"| {n:,} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 def default_method() -> str:
     """The library's default ``method`` of ``gcnal.select``."""
     import inspect
@@ -456,7 +485,8 @@ def render_report(rows: List[Dict]) -> str:
         "## Against the best simple baseline (best of " + ", ".join(BASELINES) + " per study, by mean)",
         render_best_table(rows),
         f"## Where the default (`{default}`) loses", render_losses(rows, default),
-        render_details(rows)])
+        "## Class spread of the picked batches", render_spread(rows),
+        "## Per-cycle differences to Random", render_details(rows)])
 
 
 def render_details(rows: List[Dict]) -> str:

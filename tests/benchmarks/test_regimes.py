@@ -130,3 +130,11 @@ def test_a_schedule_sets_each_cycles_labelled_count_and_rows_carry_the_pick_spre
 def test_a_schedule_must_start_at_the_initial_labels():
     with pytest.raises(ValueError, match="schedule"):
         regimes.Study("bad", "fashion_mnist", initial=10, budget=0, cycles=2, schedule=(20, 30, 40))
+
+
+def test_spread_table_averages_the_batches_of_each_cycle():
+    rows = [{"study": "s", "role": "dev", "metric": "accuracy", "method": "core_gcn", "trial": t,
+             "labelled": 100, "value": 0.5, "picks_largest_class_share": share,
+             "picks_label_entropy_bits": bits} for t, (share, bits) in enumerate([(0.8, 1.0), (0.6, 2.0)])]
+    text = regimes.render_spread(rows)
+    assert "| 100 | 0.70 / 1.50 |" in text
