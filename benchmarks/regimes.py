@@ -62,7 +62,7 @@ import torch
 
 from gcnal.registry import METHODS
 
-from .datasets import load_dataset
+from .datasets import load_dataset_once
 from .results_io import append_rows, describe_device, git_commit, load_study, read_rows, utc_now
 from .selection import method_signal, select_batch
 
@@ -168,7 +168,7 @@ def build_pool(study: Study, trial: int, data_dir=None) -> Pool:
         x = ((x - mean) / std).astype(np.float32)
         return Pool(x[:study.pool], y[:study.pool].astype(np.float32), x[study.pool:],
                     y[study.pool:].astype(np.float32), 0)
-    data = load_dataset(study.dataset, data_dir)
+    data = load_dataset_once(study.dataset, data_dir)
     labels = data.train_y
     if study.imbalance:
         # 5 m + 5 m / imbalance = pool items: m per class for 5-9, m / imbalance for 0-4

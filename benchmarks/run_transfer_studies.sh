@@ -17,8 +17,8 @@ run --studies fmnist_transfer --methods $CHEAP
 run --studies cifar_transfer --methods $CHEAP
 run --studies $PCA_STUDIES --methods badge cluster_margin
 run --studies fmnist_transfer cifar_transfer --methods typical_diverse
-nice -n 10 "$PY" -m benchmarks.transfer --dataset fashion_mnist --trials $TRIALS
-nice -n 10 "$PY" -m benchmarks.transfer --dataset cifar10 --trials $TRIALS
 run --studies fmnist_transfer --methods uncertain_gcn core_gcn
+nice -n 10 "$PY" -m benchmarks.transfer --dataset fashion_mnist --trials $TRIALS
+nice -n 10 "$PY" -m benchmarks.transfer --dataset cifar10 --trials 0 1
 run --studies fmnist_transfer cifar_transfer --methods typiclust probcover
 run --studies cifar_transfer --methods uncertain_gcn core_gcn

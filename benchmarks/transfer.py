@@ -39,7 +39,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from .datasets import load_dataset
+from .datasets import load_dataset_once
 from .learners import DeviceData, SmallCNN, TrainConfig, build_learner, predict, train_learner
 from .results_io import REPO_ROOT, append_rows, describe_device, git_commit, utc_now
 
@@ -162,7 +162,7 @@ def transfer_features(dataset: str, trial: int, encoder: Optional[Encoder] = Non
     if path.exists():
         with np.load(path) as stored:
             return {k: stored[k] for k in stored.files}
-    data = load_dataset(dataset, data_dir)
+    data = load_dataset_once(dataset, data_dir)
     images = DeviceData(np.concatenate([data.train_x, data.test_x]), data.mean, data.std, torch.device("cpu"))
     labels = torch.as_tensor(np.concatenate([data.train_y, data.test_y]).astype(np.int64))
     model, made = _train_encoder(dataset, encoder, trial, data, images, labels, cache)
@@ -187,7 +187,7 @@ def pca_probe(dataset: str, pool_index: np.ndarray, data_dir=None, dim: int = 64
     pool without labels, standardised), the regimes harness's PCA features."""
     from .regimes import _pca_features
 
-    data = load_dataset(dataset, data_dir)
+    data = load_dataset_once(dataset, data_dir)
     pixels = data.train_x[pool_index].reshape(len(pool_index), -1).astype(np.float32) / 255.0
     test = data.test_x.reshape(len(data.test_x), -1).astype(np.float32) / 255.0
     train_x, test_x = _pca_features(pixels, test, dim, seed)
