@@ -41,7 +41,7 @@ import torch
 
 from .datasets import load_dataset_once
 from .learners import DeviceData, SmallCNN, TrainConfig, build_learner, predict, train_learner
-from .results_io import REPO_ROOT, append_rows, describe_device, git_commit, utc_now
+from .results_io import REPO_ROOT, append_rows, describe_device, git_commit, read_rows, utc_now
 
 __all__ = ["Encoder", "ENCODERS", "cache_dir", "side_indices", "pool_indices", "transfer_features",
            "linear_probe", "pca_probe", "probe_rows"]
@@ -233,8 +233,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for trial in args.trials:
             transfer_features(args.dataset, trial, encoder, args.data_dir)
         return 0
-    rows = probe_rows(args.dataset, args.trials, encoder, args.data_dir)
-    append_rows(PROBES, rows)
+    done = {r["trial"] for r in read_rows(PROBES) if r["dataset"] == args.dataset and r["encoder"] == asdict(encoder)}
+    rows = probe_rows(args.dataset, [t for t in args.trials if t not in done], encoder, args.data_dir)
+    append_rows(PROBES, rows)  # resumable: trials already probed are skipped
     for r in rows:
         print(f"{r['dataset']} trial {r['trial']}: transfer probe {r['transfer_probe_accuracy']:.3f}, "
               f"PCA-64 probe {r['pca64_probe_accuracy']:.3f}, side-set CNN {r['cnn_test_accuracy']:.3f}, "
