@@ -15,10 +15,11 @@ nice -n 10 "$PY" -m benchmarks.transfer --dataset fashion_mnist --trials $TRIALS
 nice -n 10 "$PY" -m benchmarks.transfer --dataset cifar10 --trials $TRIALS --no-probe
 run --studies fmnist_transfer --methods $CHEAP
 run --studies cifar_transfer --methods $CHEAP
-run --studies $PCA_STUDIES --methods badge cluster_margin
+run --studies $PCA_STUDIES --methods badge
 run --studies fmnist_transfer cifar_transfer --methods typical_diverse
 run --studies fmnist_transfer --methods uncertain_gcn core_gcn
 nice -n 10 "$PY" -m benchmarks.transfer --dataset fashion_mnist --trials $TRIALS
 nice -n 10 "$PY" -m benchmarks.transfer --dataset cifar10 --trials 0 1
 run --studies fmnist_transfer cifar_transfer --methods typiclust probcover
 run --studies cifar_transfer --methods uncertain_gcn core_gcn
+run --studies $PCA_STUDIES --methods cluster_margin
