@@ -6,8 +6,9 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
+from ..validation import check_int
 from .kmeans import kmeans
+from .ranking import PicksAndScores
 
 
 def propagate_features(features: Tensor, k: int = 15, hops: int = 2) -> Tensor:
@@ -24,14 +25,12 @@ def propagate_features(features: Tensor, k: int = 15, hops: int = 2) -> Tensor:
         hops (int): Propagation steps (the paper's :math:`K`).
             (default: :obj:`2`)
     """
-    from ..graph import l2_normalize
-    from ..graph import KNNAdjacency
+    from ..graph import KNNAdjacency, l2_normalize
 
     n = features.size(0)
-    vectors = l2_normalize(features.float())
     if n < 2 or hops == 0:
-        return vectors
-    adj = KNNAdjacency(vectors, k=min(k, n - 1))
+        return l2_normalize(features.float())
+    adj = KNNAdjacency(features, k=min(k, n - 1))
     out = adj.vectors
     for _ in range(hops):
         out = adj @ out
@@ -40,7 +39,7 @@ def propagate_features(features: Tensor, k: int = 15, hops: int = 2) -> Tensor:
 
 def featprop(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, budget: int,
              *, generator: Optional[torch.Generator] = None, k: int = 15, hops: int = 2,
-             max_iter: int = 50) -> Tensor:
+             max_iter: int = 50) -> PicksAndScores:
     r"""FeatProp, "Active Learning for Graph Neural Networks via Node Feature
     Propagation" (Wu et al., 2019, https://arxiv.org/abs/1910.07567): the
     features are propagated over the pool graph
@@ -66,12 +65,13 @@ def featprop(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor
         max_iter (int): Most k-means rounds. (default: :obj:`50`)
 
     Returns:
-        :math:`(\text{budget},)` int64 indices, unique, all unlabelled.
+        ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
+        unique, all unlabelled, and per pick the ``"distance_to_centroid"``
+        :math:`\lVert \tilde{\mathbf{x}}_i - \boldsymbol{\mu}_c \rVert` of the
+        cluster it stands for and that cluster's ``"cluster_size"``.
     """
-    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
-        raise InvalidParameterError("hops", "a non-negative int", repr(hops), "featprop")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InvalidParameterError("k", "a positive int", repr(k), "featprop")
+    check_int(hops, "hops", "featprop", low=0)
+    check_int(k, "k", "featprop")
     smooth = propagate_features(embeddings, k, hops)
     candidates = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     points = smooth[candidates]
@@ -100,4 +100,6 @@ def featprop(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor
             best = torch.argmin(d)
             picks[slot] = best
             taken[best] = True
-    return candidates[picks]
+    distance = (points[picks] - centroids[cluster_order]).norm(dim=1)
+    return candidates[picks], {"distance_to_centroid": distance,
+                               "cluster_size": sizes[cluster_order]}

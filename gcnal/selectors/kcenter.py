@@ -1,17 +1,15 @@
 r"""k-center greedy (CoreSet, Sener & Savarese, ICLR 2018; CoreGCN)."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
-from ..nn import column_major
-from ..validation import check_positive_int
-
-#: Pool rows per block when measuring distances to the labelled set.
-_BLOCK_ELEMENTS = 1 << 24
+from ..nn import column_major, rows_per_block
+from ..progress import progress_bar
+from ..subset import draw_subset
+from .ranking import PicksAndScores
 
 
 def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
@@ -23,7 +21,7 @@ def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
     if centres.size(0) == 0:
         return torch.full((n,), float("inf"), device=points.device)
     out = torch.empty(n, device=points.device, dtype=points.dtype)
-    step = max(1, _BLOCK_ELEMENTS // centres.size(0))
+    step = rows_per_block(centres.size(0))
     for start in range(0, n, step):
         block = torch.cdist(points[start:start + step], centres)
         out[start:start + step] = block.min(dim=1).values.square()
@@ -32,6 +30,13 @@ def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
 
 def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
                             generator: Optional[torch.Generator] = None) -> Tensor:
+    r"""The picks of :func:`k_center_greedy_picks` alone."""
+    return k_center_greedy_picks(points, centre_mask, budget, generator)[0]
+
+
+def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
+                          generator: Optional[torch.Generator] = None
+                          ) -> Tuple[Tensor, Tensor]:
     r"""Greedy 2-approximation of the k-center problem:
 
     .. math::
@@ -54,15 +59,19 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
         generator (torch.Generator, optional): Only used without centres.
 
     Returns:
-        :math:`(\text{budget},)` int64 indices in pick order.
+        ``(picks, distances)``: :math:`(\text{budget},)` int64 indices in pick
+        order, and each pick's :math:`\delta_u` when it was picked (its
+        distance to the nearest centre, :math:`+\infty` for a first pick
+        without centres).
     """
     points = column_major(points.float())  # one matrix-vector product per pick
     dist = min_distance_to(points, points[centre_mask])
     dist[centre_mask] = -1.0
     sq_norms = points.square().sum(dim=1)
     picks = torch.empty(budget, dtype=torch.long, device=points.device)
+    picked_sq_dist = torch.empty(budget, dtype=dist.dtype, device=points.device)
     cold_start = not bool(centre_mask.any())
-    for step in range(budget):
+    for step in progress_bar(range(budget), "k-center picks"):
         if step == 0 and cold_start:
             candidates = torch.nonzero(~centre_mask, as_tuple=True)[0]
             draw = torch.randint(candidates.numel(), (1,), generator=generator,
@@ -71,18 +80,21 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
         else:
             pick = torch.argmax(dist)
         picks[step] = pick
+        picked_sq_dist[step] = dist[pick]
         new = (sq_norms + sq_norms[pick]).sub_(points @ points[pick], alpha=2.0).clamp_(min=0)
         torch.minimum(dist, new, out=dist)
         dist[pick] = -1.0
-    return picks
+    return picks, picked_sq_dist.sqrt()
 
 
 def k_center_greedy(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                     budget: int, *, generator: Optional[torch.Generator] = None,
-                    candidates: Optional[int] = None) -> Tensor:
+                    candidates: Optional[int] = None) -> PicksAndScores:
     r"""The k-center greedy selector (CoreSet on raw features, CoreGCN on the
     GCN's first-layer embeddings): the labelled items are the initial centres,
-    see :func:`k_center_greedy_indices`. ``scores`` are unused.
+    see :func:`k_center_greedy_picks`; each pick's ``"distance"`` is its
+    distance to the nearest labelled or earlier pick when it was picked.
+    ``scores`` are unused.
 
     Args:
         candidates (int, optional): For large pools, pick only among this many
@@ -92,19 +104,12 @@ def k_center_greedy(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
             candidates, at the price of the farthest items outside the draw.
             (default: :obj:`None`, the whole pool)
     """
-    if candidates is None:
-        return k_center_greedy_indices(embeddings, labelled_mask, budget, generator)
-    unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
-    candidates = check_positive_int(candidates, "candidates", "k_center_greedy")
-    if candidates < budget:
-        raise InvalidParameterError("candidates", f"None or an int >= budget ({budget})",
-                                    repr(candidates), "k_center_greedy")
-    if candidates >= unlabelled.numel():
-        return k_center_greedy_indices(embeddings, labelled_mask, budget, generator)
-    draw = torch.randperm(unlabelled.numel(), generator=generator,
-                          device=unlabelled.device)[:candidates]
-    keep = labelled_mask.clone()
-    keep[unlabelled[draw]] = True
-    nodes = torch.nonzero(keep, as_tuple=True)[0]
-    return nodes[k_center_greedy_indices(embeddings[nodes], labelled_mask[nodes], budget,
-                                         generator)]
+    nodes = draw_subset(labelled_mask, candidates, budget, generator, "candidates",
+                        "k_center_greedy")
+    if nodes.numel() == labelled_mask.numel():  # the whole pool, without copying it
+        picks, distance = k_center_greedy_picks(embeddings, labelled_mask, budget, generator)
+    else:
+        local, distance = k_center_greedy_picks(embeddings[nodes], labelled_mask[nodes],
+                                                budget, generator)
+        picks = nodes[local]
+    return picks, {"distance": distance}
