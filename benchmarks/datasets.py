@@ -30,6 +30,7 @@ import io
 import os
 import struct
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, Optional, Tuple
 
@@ -43,6 +44,7 @@ __all__ = [
     "available_datasets",
     "default_data_dir",
     "load_dataset",
+    "load_dataset_once",
     "read_idx",
 ]
 
@@ -297,6 +299,13 @@ def available_datasets() -> list:
 
 def _normalise_name(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "")
+
+
+@lru_cache(maxsize=2)
+def load_dataset_once(name: str, data_dir: Optional[os.PathLike] = None) -> ImageDataset:
+    """:func:`load_dataset` (offline), decoded once per process for the
+    studies that build a pool per trial; callers must not modify its arrays."""
+    return load_dataset(name, data_dir)
 
 
 def load_dataset(name: str, data_dir: Optional[os.PathLike] = None, download: bool = False) -> ImageDataset:

@@ -61,6 +61,8 @@ METHOD_NAMES = {
     "tjls": "TJLS",
     "vaal": "VAAL",
     "ta_vaal": "TA-VAAL",
+    "badge": "BADGE",
+    "cluster_margin": "Cluster-Margin",
 }
 
 __all__ = ["t_critical", "mean_ci", "summarise", "paired_differences", "render_markdown", "plot", "main"]
