@@ -23,6 +23,10 @@ study               pool and features                            learner, schedu
                                                                  balanced test set
 ``friedman``        5,000 draws of scikit-learn's Friedman #1    MLP regressor; RMSE;          held out
                     (10 inputs, 5 informative, noise 1)          20 + 20 x 8 labels
+``cifar_ssl``       20,000 CIFAR-10 training images; the 256-d   logistic regression;          held out
+                    features of a SimCLR encoder trained on the  100 + 100 x 9 labels
+                    training set without labels
+                    (:mod:`benchmarks.ssl_encoder`)
 =================== ============================================ ============================= =========
 
 PCA is unsupervised (fitted on the pool's pixels, no label): the small-budget
@@ -72,6 +76,7 @@ class Study:
     pca: int = 64
     imbalance: Optional[int] = None  # classes 0-4 at 1/imbalance of classes 5-9
     role: str = "dev"
+    features: str = "pca"  # or a key of FEATURE_POOLS
 
     @property
     def task(self) -> str:
@@ -85,6 +90,8 @@ STUDIES: Dict[str, Study] = {s.name: s for s in (
     Study("cifar_imbalanced", "cifar10", initial=100, budget=100, cycles=6, pool=5500,
           imbalance=10, role="held out"),
     Study("friedman", "friedman", initial=20, budget=20, cycles=8, role="held out"),
+    Study("cifar_ssl", "cifar10", initial=100, budget=100, cycles=9, pool=20000, role="held out",
+          features="ssl"),
 )}
 
 
@@ -114,8 +121,29 @@ def _pca_features(pool_pixels: np.ndarray, test_pixels: np.ndarray, dim: int,
     return (train / scale).astype(np.float32), (test / scale).astype(np.float32)
 
 
+def _ssl_pool(study: Study, trial: int, data_dir=None) -> Pool:
+    """``study.pool`` CIFAR-10 training images drawn with seed ``trial``, as
+    the committed SimCLR encoder's features (cached), standardised with the
+    pool's statistics; the whole test set."""
+    from .ssl_encoder import cached_features
+
+    features = cached_features(data_dir)
+    index = np.sort(np.random.default_rng(_seed(trial, 1)).choice(
+        len(features["train_y"]), study.pool, replace=False))
+    train_x = features["train_x"][index]
+    mean, scale = train_x.mean(0), train_x.std(0) + 1e-8
+    return Pool(((train_x - mean) / scale).astype(np.float32), features["train_y"][index],
+                ((features["test_x"] - mean) / scale).astype(np.float32), features["test_y"], 10)
+
+
+#: Pool builders of studies whose features are not PCA of the pixels.
+FEATURE_POOLS = {"ssl": _ssl_pool}
+
+
 def build_pool(study: Study, trial: int, data_dir=None) -> Pool:
     """The trial's pool (drawn with seed ``trial``) and test set."""
+    if study.features != "pca":
+        return FEATURE_POOLS[study.features](study, trial, data_dir)
     rng = np.random.default_rng(_seed(trial, 1))
     if study.dataset == "friedman":
         from sklearn.datasets import make_friedman1
