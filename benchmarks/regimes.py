@@ -76,7 +76,7 @@ class Study:
     pca: int = 64
     imbalance: Optional[int] = None  # classes 0-4 at 1/imbalance of classes 5-9
     role: str = "dev"
-    features: str = "pca"  # or a key of FEATURE_POOLS
+    features: str = "pca"  # or "ssl" (benchmarks.ssl_encoder)
 
     @property
     def task(self) -> str:
@@ -136,14 +136,10 @@ def _ssl_pool(study: Study, trial: int, data_dir=None) -> Pool:
                 ((features["test_x"] - mean) / scale).astype(np.float32), features["test_y"], 10)
 
 
-#: Pool builders of studies whose features are not PCA of the pixels.
-FEATURE_POOLS = {"ssl": _ssl_pool}
-
-
 def build_pool(study: Study, trial: int, data_dir=None) -> Pool:
     """The trial's pool (drawn with seed ``trial``) and test set."""
-    if study.features != "pca":
-        return FEATURE_POOLS[study.features](study, trial, data_dir)
+    if study.features == "ssl":
+        return _ssl_pool(study, trial, data_dir)
     rng = np.random.default_rng(_seed(trial, 1))
     if study.dataset == "friedman":
         from sklearn.datasets import make_friedman1
