@@ -51,6 +51,7 @@ from torch import Tensor
 REPO_ROOT = Path(__file__).resolve().parents[1]
 WORK_DIR = REPO_ROOT / ".data" / "ssl"
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "cifar_ssl.pt"
+PROBES = Path(__file__).resolve().parent / "results" / "ssl_encoder" / "probes.jsonl"
 log = logging.getLogger("benchmarks.ssl_encoder")
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "encode",
     "load_encoder",
     "cached_features",
+    "probe_rows",
 ]
 
 
@@ -442,24 +444,31 @@ def cached_features(data_dir=None, weights: Path = WEIGHTS,
 
 # ---------------------------------------------------------------- linear probe
 
-def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray,
-                 test_y: np.ndarray) -> float:
-    """Test accuracy of logistic regression (the studies' learner, ``C=1``)
-    on features standardised with the training set's statistics."""
-    from sklearn.linear_model import LogisticRegression
+def probe_rows(data_dir=None, weights: Path = WEIGHTS, pool: int = 20000) -> list:
+    """The linear probe (:func:`benchmarks.transfer.linear_probe`: logistic
+    regression, ``C=1``, standardised features) of the SSL features against
+    PCA-64 of the pixels (fitted on the same images, no labels), trained on
+    all 50,000 training images and on the ``cifar_ssl`` pool of trial 0
+    (``pool`` images), tested on the 10,000 test images; one row each."""
+    from .regimes import STUDIES, _seed
+    from .results_io import describe_device, git_commit, utc_now
+    from .transfer import linear_probe, pca_probe
 
-    mean, scale = train_x.mean(0), train_x.std(0) + 1e-8
-    model = LogisticRegression(max_iter=2000, C=1.0).fit((train_x - mean) / scale, train_y)
-    return float(np.mean(model.predict((test_x - mean) / scale) == test_y))
-
-
-def _pca_probe(data, dim: int, seed: int) -> float:
-    from .regimes import _pca_features
-
-    pixels = data.train_x.reshape(len(data.train_x), -1).astype(np.float32) / 255.0
-    test = data.test_x.reshape(len(data.test_x), -1).astype(np.float32) / 255.0
-    train_x, test_x = _pca_features(pixels, test, dim, seed)
-    return linear_probe(train_x, data.train_y, test_x, data.test_y)
+    feats = cached_features(data_dir, weights)
+    _, record = load_encoder(weights)
+    everything = np.arange(len(feats["train_y"]))
+    pool_index = np.sort(np.random.default_rng(_seed(0, 1)).choice(
+        len(everything), STUDIES["cifar_ssl"].pool, replace=False))
+    rows = []
+    for name, index in (("all training images", everything), ("cifar_ssl pool, trial 0", pool_index)):
+        ssl = linear_probe(feats["train_x"][index], feats["train_y"][index], feats["test_x"], feats["test_y"])
+        pca = pca_probe("cifar10", index, data_dir)
+        rows.append({"dataset": "CIFAR-10 (JPEG q75)", "probe_train": name, "probe_train_images": len(index),
+                     "ssl_accuracy": ssl, "pca64_accuracy": pca, "ssl_dim": int(feats["train_x"].shape[1]),
+                     "encoder": record, "weights_sha256_16": _digest(weights), "seed": 0,
+                     "commit": git_commit(), "device": describe_device("cpu"), "date": utc_now(),
+                     "command": " ".join(["python -m benchmarks.ssl_encoder"] + sys.argv[1:])})
+    return rows
 
 
 # ---------------------------------------------------------------- command line
@@ -517,15 +526,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         feats = cached_features(args.data_dir, args.weights)
         print({k: v.shape for k, v in feats.items()})
     else:
-        from .datasets import load_dataset
+        from .results_io import append_rows
 
-        feats = cached_features(args.data_dir, args.weights)
-        _, record = load_encoder(args.weights)
-        ssl = linear_probe(feats["train_x"], feats["train_y"], feats["test_x"], feats["test_y"])
-        pca = _pca_probe(load_dataset("cifar10", args.data_dir), 64, seed=0)
-        print(f"linear probe (logistic regression, C=1, 50,000 train -> 10,000 test), CIFAR-10 (JPEG q75): "
-              f"SSL {record['config']['width'] * 8}-d {100 * ssl:.2f}%, PCA-64 of pixels {100 * pca:.2f}% "
-              f"(encoder: {record['step']} steps, {record['seconds'] / 60:.0f} min of one core)")
+        rows = probe_rows(args.data_dir, args.weights)
+        append_rows(PROBES, rows)
+        for row in rows:
+            print(f"linear probe on {row['probe_train']} ({row['probe_train_images']:,}) -> 10,000 test, "
+                  f"{row['dataset']}: SSL {row['ssl_dim']}-d {100 * row['ssl_accuracy']:.2f}%, "
+                  f"PCA-64 of the pixels {100 * row['pca64_accuracy']:.2f}%")
     return 0
 
 

@@ -1,9 +1,9 @@
 """The built-in samplers, selectors and presets."""
 from .registry import register_method, register_sampler, register_selector
 from .samplers import BatchTransformerSampler, GATSampler, GCNSampler
-from .selectors import (bald, closest_to_margin, entropy, featprop, k_center_greedy,
-                        learning_loss, least_confidence, margin, mc_entropy, probcover,
-                        random_sampling, typical_diverse, typiclust, vaal)
+from .selectors import (badge, bald, closest_to_margin, cluster_margin, entropy, featprop,
+                        k_center_greedy, learning_loss, least_confidence, margin, mc_entropy,
+                        probcover, random_sampling, typical_diverse, typiclust, vaal)
 
 register_sampler("gcn", GCNSampler)
 register_sampler("gat", GATSampler)
@@ -23,6 +23,8 @@ register_selector("bald", bald)
 register_selector("mc_entropy", mc_entropy)
 register_selector("vaal", vaal)
 register_selector("typical_diverse", typical_diverse)
+register_selector("badge", badge)
+register_selector("cluster_margin", cluster_margin)
 
 register_method("random", selector="random",
                 description="uniform sampling without replacement")
@@ -87,3 +89,9 @@ register_method("typical_diverse", selector="typical_diverse", signal="probs",
                 signal_required=False,
                 description="gcnal's recommended default: the most typical (and, with probs, "
                             "uncertain) items, kept a pool-adapted radius apart")
+register_method("badge", selector="badge", signal="probs",
+                description="k-means++ seeding on last-layer gradient embeddings of the "
+                            "learner's probs and features (Ash et al., ICLR 2020)")
+register_method("cluster_margin", selector="cluster_margin", signal="probs",
+                description="lowest-margin candidates, round robin over average-linkage HAC "
+                            "clusters (Citovsky et al., NeurIPS 2021)")

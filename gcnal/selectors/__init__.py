@@ -1,7 +1,10 @@
 r"""Selectors: functions ``(scores, embeddings, labelled_mask, budget, *,
 generator) -> indices`` that turn a sampler's node outputs into picks."""
+from .badge import badge, gradient_sq_distance, hypothesis_residual, kmeans_pp_gradient_seeds
 from .bald import bald, mc_entropy, mutual_information
+from .cluster_margin import cluster_margin, round_robin
 from .featprop import featprop, propagate_features
+from .hac import average_linkage, cut_dendrogram, sampled_hac_labels
 from .kcenter import k_center_greedy, k_center_greedy_indices, min_distance_to
 from .kmeans import kmeans, kmeans_plus_plus, nearest_centroid
 from .learning_loss import learning_loss
@@ -16,17 +19,24 @@ from .uncertainty import closest_to_margin
 from .vaal import vaal
 
 __all__ = [
+    "average_linkage",
+    "badge",
     "bald",
     "ball_edges",
     "cell_radius",
     "closest_to_margin",
+    "cluster_margin",
     "coverage",
+    "cut_dendrogram",
     "entropy",
     "featprop",
+    "gradient_sq_distance",
+    "hypothesis_residual",
     "k_center_greedy",
     "k_center_greedy_indices",
     "kmeans",
     "kmeans_plus_plus",
+    "kmeans_pp_gradient_seeds",
     "knn_distances",
     "learning_loss",
     "least_confidence",
@@ -43,6 +53,8 @@ __all__ = [
     "purity_delta",
     "random_sampling",
     "rank_unlabelled",
+    "round_robin",
+    "sampled_hac_labels",
     "top2_gap",
     "typical_diverse",
     "typicality",
