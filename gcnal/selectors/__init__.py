@@ -1,7 +1,10 @@
 r"""Selectors: functions ``(scores, embeddings, labelled_mask, budget, *,
 generator) -> indices`` that turn a sampler's node outputs into picks."""
+from .adaptive import (diverse_margin, explore_exploit, labelled_competence,
+                       spread_greedy, typical_margin)
 from .bald import bald, mc_entropy, mutual_information
 from .featprop import featprop, propagate_features
+from .gcn_typical_margin import gcn_novelty, gcn_typical_margin
 from .kcenter import k_center_greedy, k_center_greedy_indices, min_distance_to
 from .kmeans import kmeans, kmeans_plus_plus, nearest_centroid
 from .learning_loss import learning_loss
@@ -21,13 +24,18 @@ __all__ = [
     "cell_radius",
     "closest_to_margin",
     "coverage",
+    "diverse_margin",
     "entropy",
+    "explore_exploit",
     "featprop",
+    "gcn_novelty",
+    "gcn_typical_margin",
     "k_center_greedy",
     "k_center_greedy_indices",
     "kmeans",
     "kmeans_plus_plus",
     "knn_distances",
+    "labelled_competence",
     "learning_loss",
     "least_confidence",
     "margin",
@@ -43,8 +51,10 @@ __all__ = [
     "purity_delta",
     "random_sampling",
     "rank_unlabelled",
+    "spread_greedy",
     "top2_gap",
     "typical_diverse",
+    "typical_margin",
     "typicality",
     "typiclust",
     "vaal",
