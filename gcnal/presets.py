@@ -1,10 +1,10 @@
 """The built-in samplers, selectors and presets."""
 from .registry import register_method, register_sampler, register_selector
 from .samplers import BatchTransformerSampler, GATSampler, GCNSampler
-from .selectors import (bald, closest_to_margin, entropy, featprop, gcn_typical_margin,
-                        k_center_greedy, learning_loss, least_confidence, margin, mc_entropy,
-                        probcover, random_sampling, typical_diverse, typical_margin, typiclust,
-                        vaal)
+from .selectors import (badge, bald, closest_to_margin, cluster_margin, entropy, featprop,
+                        gcn_typical_margin, k_center_greedy, learning_loss, least_confidence,
+                        margin, mc_entropy, probcover, random_sampling, typical_diverse,
+                        typical_margin, typiclust, vaal)
 
 register_sampler("gcn", GCNSampler)
 register_sampler("gat", GATSampler)
@@ -26,6 +26,8 @@ register_selector("vaal", vaal)
 register_selector("typical_diverse", typical_diverse)
 register_selector("typical_margin", typical_margin)
 register_selector("gcn_typical_margin", gcn_typical_margin)
+register_selector("badge", badge)
+register_selector("cluster_margin", cluster_margin)
 
 register_method("random", selector="random",
                 description="uniform sampling without replacement")
@@ -98,3 +100,9 @@ register_method("gcn_typical_margin", selector="gcn_typical_margin", signal="pro
                 signal_required=False,
                 description="typical_margin exploring where UncertainGCN's sampler finds the "
                             "graph unlike the labelled set")
+register_method("badge", selector="badge", signal="probs",
+                description="k-means++ seeding on last-layer gradient embeddings of the "
+                            "learner's probs and features (Ash et al., ICLR 2020)")
+register_method("cluster_margin", selector="cluster_margin", signal="probs",
+                description="lowest-margin candidates, round robin over average-linkage HAC "
+                            "clusters (Citovsky et al., NeurIPS 2021)")

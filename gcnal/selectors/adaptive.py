@@ -163,7 +163,7 @@ def diverse_margin(gap: Tensor, vectors: Tensor, available: Tensor, count: int,
 
 
 def check_adaptive_options(k, candidate_factor, competence, knn_backend, owner: str) -> None:
-    from ..knn import KNN_BACKENDS
+    from ..graph import KNN_BACKENDS
 
     if knn_backend not in KNN_BACKENDS:
         raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",
@@ -269,7 +269,7 @@ def typical_margin(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: 
         competence (float or str): :math:`\kappa` in :math:`[0, 1]` to fix the
             split and the tilt, or ``"auto"`` to measure it.
             (default: :obj:`"auto"`)
-        knn_backend (str): :func:`~gcnal.knn.knn_search`'s backend for the
+        knn_backend (str): :func:`~gcnal.graph.knn_search`'s backend for the
             typicality. (default: :obj:`"torch"`)
 
     Returns:

@@ -18,11 +18,11 @@ def gcn_novelty(features: Tensor, labelled_mask: Tensor, *, epochs: int = 200, h
     r"""How unlike the labelled set each item's graph neighbourhood is:
     :math:`1 - \sigma(z_i)`, with :math:`\sigma(z_i)` the probability of
     "labelled" of UncertainGCN's sampler (:class:`~gcnal.samplers.GCNSampler`
-    on the pool graph :func:`~gcnal.adjacency.build_adjacency` ``("auto")``,
+    on the pool graph :func:`~gcnal.graph.build_adjacency` ``("auto")``,
     trained by :func:`~gcnal.samplers.train_sampler` with the paper's
     settings, weights and dropout from ``generator``). With no labelled item
     there is nothing to learn and every novelty is 1."""
-    from ..adjacency import build_adjacency
+    from ..graph import build_adjacency
     from ..samplers import GCNSampler, score_sampler, train_sampler
 
     if not bool(labelled_mask.any()):
