@@ -7,7 +7,8 @@ import torch
 import gcnal
 from gcnal import InvalidParameterError
 from gcnal.graph import l2_normalize
-from gcnal.selectors import (diverse_margin, labelled_competence, margin, spread_greedy,
+from gcnal.selectors import (diverse_margin, gcn_novelty, gcn_typical_margin,
+                             labelled_competence, margin, spread_greedy,
                              top2_gap, typical_margin, typicality)
 from gcnal.selectors.adaptive import exploit_count, wilson_lower_bound
 
@@ -187,3 +188,42 @@ def test_bad_options_name_themselves(option, value):
     x = torch.randn(20, 3)
     with pytest.raises(InvalidParameterError, match=option):
         typical_margin(None, x, torch.zeros(20, dtype=torch.bool), 2, **{option: value})
+
+
+def test_gcn_novelty_is_low_where_the_labelled_items_are(blobs, gen):
+    x, assign = blobs(num_clusters=3, per_cluster=40)
+    labelled = torch.zeros(120, dtype=torch.bool)
+    labelled[torch.nonzero(assign == 0, as_tuple=True)[0][:10]] = True
+    novelty = gcn_novelty(x, labelled, epochs=100, generator=gen())
+    assert novelty[(assign == 0) & ~labelled].mean() < novelty[assign != 0].mean() - 0.1
+    cold = gcn_novelty(x, torch.zeros(120, dtype=torch.bool), generator=gen())
+    assert torch.equal(cold, torch.ones(120))  # nothing labelled: nothing learnt
+
+
+def test_gcn_typical_margin_explores_away_from_the_labelled_cluster(blobs, gen):
+    x, assign = blobs(num_clusters=3, per_cluster=40)
+    labelled = torch.zeros(120, dtype=torch.bool)
+    labelled[torch.nonzero(assign == 0, as_tuple=True)[0][:10]] = True
+    picks, scores = gcn_typical_margin(None, x, labelled, 6, generator=gen(), epochs=100)
+    assert not (assign[picks] == 0).any()
+    assert picks.unique().numel() == 6 and not labelled[picks].any()
+    assert scores["explore"].tolist() == [1.0] * 6 and scores["novelty"].shape == (6,)
+
+
+def test_gcn_typical_margin_preset_reads_probs_and_keeps_the_contract(blobs):
+    x, assign = blobs(num_clusters=4, per_cluster=30)
+    labelled = torch.zeros(120, dtype=torch.bool)
+    labelled[:60] = True
+    probs = _blob_probs(assign, 4, torch.Generator().manual_seed(0))
+    sel = gcnal.select(x, labelled, 20, method="gcn_typical_margin", probs=probs, seed=0,
+                       return_info=True)
+    picks = torch.as_tensor(sel.indices)
+    assert picks.unique().numel() == 20 and not labelled[picks].any()
+    assert sel.info["pick_scores"]["explore"].sum() < 20  # a competent set exploits
+
+
+@pytest.mark.parametrize("option, value", [("epochs", 0), ("hidden", 2.5), ("k", -1)])
+def test_gcn_typical_margin_bad_options_name_themselves(option, value):
+    with pytest.raises(InvalidParameterError, match=option):
+        gcn_typical_margin(None, torch.randn(20, 3), torch.zeros(20, dtype=torch.bool), 2,
+                           **{option: value})
