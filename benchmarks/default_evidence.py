@@ -4,7 +4,7 @@ Random and over the best baseline of that cycle.
     python -m benchmarks.default_evidence --method typical_margin \
         --results benchmarks/results/regimes benchmarks/results/default
 
-Reads every ``*.jsonl`` row file in the ``--results`` folders (rows of the
+Reads every ``*.jsonl`` row file under the ``--results`` folders (rows of the
 same study, method and trial from several folders: the first folder wins).
 At each labelled count after the first, the best baseline is the one of
 ``--baselines`` with the highest mean metric (lowest RMSE) over the trials
@@ -34,7 +34,7 @@ def load(folders: Sequence[Path]) -> Dict[Tuple[str, str], Dict[int, Dict[int, f
     seen = set()
     for folder in folders:
         found = {}
-        for path in sorted(Path(folder).glob("*.jsonl")):
+        for path in sorted(Path(folder).rglob("*.jsonl")):
             for r in read_rows(path):
                 if "study" not in r or "value" not in r or "labelled" not in r:
                     continue
@@ -110,7 +110,7 @@ def render(rows: List[Dict], method: str, roles: Dict[str, str]) -> str:
 def study_roles(folders: Sequence[Path]) -> Dict[str, str]:
     roles = {}
     for folder in folders:
-        for path in sorted(Path(folder).glob("*.jsonl")):
+        for path in sorted(Path(folder).rglob("*.jsonl")):
             for r in read_rows(path):
                 if "study" in r and "role" in r:
                     roles.setdefault(r["study"], r["role"])
