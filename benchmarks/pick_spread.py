@@ -2,9 +2,9 @@ r"""How many classes a batch reaches: the class spread of each method's picks.
 
     python -m benchmarks.pick_spread --study fmnist_linear --cycle 4 --trials 0 1
 
-A study's trial is labelled at random up to ``initial + cycle x budget``
-items (the same labelled set for every method); every method then picks one
-batch of ``budget`` through ``gcnal.select`` (with the learner's
+A study's trial is labelled at random up to the study's labelled count at
+``cycle`` (the same labelled set for every method); every method then picks
+the next cycle's batch through ``gcnal.select`` (with the learner's
 probabilities as ``probs`` when it reads them). Per method: the share of the
 batch in its most frequent class, the number of classes it reaches, and its
 normalised class entropy :math:`H(\text{picks}) / \log C` (1: spread evenly,
@@ -50,16 +50,17 @@ def measure(study_name: str, cycle: int, trials: Sequence[int], methods: Sequenc
         pool = build_pool(study, trial, data_dir)
         rng = np.random.default_rng(_seed(trial, 4))
         labelled = np.zeros(len(pool.train_x), dtype=bool)
-        labelled[rng.choice(len(labelled), study.initial + cycle * study.budget,
-                            replace=False)] = True
+        counts = study.labelled_counts
+        batch = counts[cycle + 1] - counts[cycle]
+        labelled[rng.choice(len(labelled), counts[cycle], replace=False)] = True
         _, probs = fit_and_score(pool, np.flatnonzero(labelled), _seed(trial, 10))
         for method in methods:
             signal = {"probs": probs} if method_signal(method) == "probs" else {}
-            picks, _, seconds, _ = select_batch(method, pool.train_x, labelled, study.budget,
+            picks, _, seconds, _ = select_batch(method, pool.train_x, labelled, batch,
                                                 seed=_seed(trial, 100 + cycle), **signal)
             spread = class_spread(pool.train_y[picks], pool.num_classes)
             rows.append({"study": study.name, "method": method, "trial": trial, "cycle": cycle,
-                         "labelled": int(labelled.sum()), "budget": study.budget, **spread,
+                         "labelled": int(labelled.sum()), "budget": batch, **spread,
                          "selection_time_s": round(seconds, 3), "seed": trial,
                          "commit": git_commit(), "device": describe_device("cpu"),
                          "date": utc_now(), "config": asdict(study),

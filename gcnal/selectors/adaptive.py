@@ -3,7 +3,7 @@ is competent; the split of each batch decided by the labelled set itself."""
 from __future__ import annotations
 
 import math
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -179,7 +179,8 @@ def check_adaptive_options(k, candidate_factor, competence, knn_backend, owner: 
 
 
 def explore_exploit(probs: Optional[Tensor], vectors: Tensor, labelled_mask: Tensor,
-                    budget: int, explore_score: Tensor, *, competence="auto",
+                    budget: int, explore_score: Tensor, *,
+                    competence: Union[str, float] = "auto",
                     candidate_factor: int = 10,
                     generator: Optional[torch.Generator] = None
                     ) -> Tuple[Tensor, Dict[str, Tensor]]:
@@ -218,7 +219,7 @@ def explore_exploit(probs: Optional[Tensor], vectors: Tensor, labelled_mask: Ten
 
 def typical_margin(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                    budget: int, *, generator: Optional[torch.Generator] = None, k: int = 20,
-                   candidate_factor: int = 10, competence="auto",
+                   candidate_factor: int = 10, competence: Union[str, float] = "auto",
                    knn_backend: str = "torch") -> Tuple[Tensor, Dict[str, Tensor]]:
     r"""Explore with typicality while the labelled set is thin, exploit the
     learner's margin (kept diverse) once the labelled set is competent.

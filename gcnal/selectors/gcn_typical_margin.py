@@ -2,7 +2,7 @@ r"""The GCN sampler's novelty as the exploration score of
 :func:`~gcnal.selectors.typical_margin`."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -36,7 +36,7 @@ def gcn_novelty(features: Tensor, labelled_mask: Tensor, *, epochs: int = 200, h
 
 def gcn_typical_margin(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                        budget: int, *, generator: Optional[torch.Generator] = None, k: int = 20,
-                       candidate_factor: int = 10, competence="auto",
+                       candidate_factor: int = 10, competence: Union[str, float] = "auto",
                        knn_backend: str = "torch", epochs: int = 200,
                        hidden: int = 128) -> Tuple[Tensor, Dict[str, Tensor]]:
     r""":func:`~gcnal.selectors.typical_margin` with UncertainGCN's sampler
@@ -57,8 +57,13 @@ def gcn_typical_margin(scores: Optional[Tensor], embeddings: Tensor, labelled_ma
     set's competence). Without ``scores`` every pick explores.
 
     Args:
-        k, candidate_factor, competence, knn_backend: As for
-            :func:`~gcnal.selectors.typical_margin`.
+        k (int): Neighbours for the typicality. (default: :obj:`20`)
+        candidate_factor (int): Margin candidates per exploiting pick.
+            (default: :obj:`10`)
+        competence (float or str): The competence in :math:`[0, 1]`, or
+            ``"auto"`` to measure it. (default: :obj:`"auto"`)
+        knn_backend (str): Backend of the typicality's kNN search.
+            (default: :obj:`"torch"`)
         epochs (int): Sampler training epochs. (default: :obj:`200`)
         hidden (int): Sampler hidden size. (default: :obj:`128`)
 
