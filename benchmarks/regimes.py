@@ -29,6 +29,10 @@ study               pool and features                            learner, schedu
 ``cifar_transfer``  20,000 CIFAR-10 training images; the same    logistic regression;          held out
                     features from one CNN trained on 5,000 other 100, 180, 320, 560, 1,000
                     labelled training images                     labels (geometric)
+``cifar_ssl``       20,000 CIFAR-10 training images; the 256-d   logistic regression;          held out
+                    features of a SimCLR encoder trained on the  100, 180, 320, 560, 1,000
+                    training set without labels                  labels (geometric)
+                    (:mod:`benchmarks.ssl_encoder`)
 =================== ============================================ ============================= =========
 
 PCA is unsupervised (fitted on the pool's pixels, no label): the small-budget
@@ -83,7 +87,7 @@ class Study:
     pca: int = 64
     imbalance: Optional[int] = None  # classes 0-4 at 1/imbalance of classes 5-9
     role: str = "dev"
-    features: str = "pca"  # or "transfer" (benchmarks.transfer)
+    features: str = "pca"  # or "transfer" (benchmarks.transfer), "ssl" (benchmarks.ssl_encoder)
     schedule: Tuple[int, ...] = ()  # labelled counts per cycle, when budgets vary
 
     def __post_init__(self) -> None:
@@ -112,6 +116,8 @@ STUDIES: Dict[str, Study] = {s.name: s for s in (
           features="transfer", schedule=(100, 180, 320, 560, 1000)),
     Study("cifar_transfer", "cifar10", initial=100, budget=0, cycles=4, pool=20000,
           features="transfer", schedule=(100, 180, 320, 560, 1000), role="held out"),
+    Study("cifar_ssl", "cifar10", initial=100, budget=0, cycles=4, pool=20000,
+          features="ssl", schedule=(100, 180, 320, 560, 1000), role="held out"),
 )}
 
 
@@ -155,10 +161,27 @@ def _transfer_pool(study: Study, trial: int, data_dir=None) -> Pool:
                 int(feats["train_y"].max()) + 1)
 
 
+def _ssl_pool(study: Study, trial: int, data_dir=None) -> Pool:
+    """``study.pool`` CIFAR-10 training images drawn with seed ``trial``, as
+    the committed SimCLR encoder's features (cached), standardised with the
+    pool's statistics; the whole test set."""
+    from .ssl_encoder import cached_features
+
+    features = cached_features(data_dir)
+    index = np.sort(np.random.default_rng(_seed(trial, 1)).choice(
+        len(features["train_y"]), study.pool, replace=False))
+    train_x = features["train_x"][index]
+    mean, scale = train_x.mean(0), train_x.std(0) + 1e-6
+    return Pool(((train_x - mean) / scale).astype(np.float32), features["train_y"][index],
+                ((features["test_x"] - mean) / scale).astype(np.float32), features["test_y"], 10)
+
+
 def build_pool(study: Study, trial: int, data_dir=None) -> Pool:
     """The trial's pool (drawn with seed ``trial``) and test set."""
     if study.features == "transfer":
         return _transfer_pool(study, trial, data_dir)
+    if study.features == "ssl":
+        return _ssl_pool(study, trial, data_dir)
     rng = np.random.default_rng(_seed(trial, 1))
     if study.dataset == "friedman":
         from sklearn.datasets import make_friedman1
