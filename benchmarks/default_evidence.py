@@ -125,14 +125,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--results", nargs="+", type=Path, required=True)
     parser.add_argument("--baselines", nargs="+", default=list(BASELINES))
     parser.add_argument("--studies", nargs="+", default=None)
+    parser.add_argument("--out", type=Path, default=None, help="also write the tables here")
     args = parser.parse_args(argv)
     values = load(args.results)
     if args.studies:
         values = {k: v for k, v in values.items() if k[0] in args.studies}
-    print("Accuracy in pp (RMSE: the baseline's minus the method's); "
-          "mean [95% paired t-interval]; + win, = tie, - loss.\n")
-    print(render(evidence(values, args.method, args.baselines), args.method,
-                 study_roles(args.results)))
+    text = ("Accuracy in pp (RMSE: the baseline's minus the method's); "
+            "mean [95% paired t-interval]; + win, = tie, - loss.\n\n"
+            + render(evidence(values, args.method, args.baselines), args.method,
+                     study_roles(args.results)) + "\n")
+    print(text)
+    if args.out:
+        command = " ".join(["python -m benchmarks.default_evidence"] + list(argv or sys.argv[1:]))
+        args.out.write_text(f"# {args.method}: gains over Random and the best baseline\n\n"
+                            f"`{command}`\n\n{text}")
     return 0
 
 
