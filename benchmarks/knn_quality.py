@@ -91,13 +91,14 @@ def main() -> None:
         pool_y = data.train_y[pool].numpy()
         pool_np, test_np, test_y = pool_x.numpy(), test_x.numpy(), data.test_y.numpy()
         for method, graph, k, variant in configurations(args.ks, args.bf16, args.candidates):
-            options = {"sampler_options": {"compute_dtype": torch.bfloat16}} \
-                if variant == "bf16" else {}
+            options = {"graph": graph, "k": k or 15} if method.endswith("_gcn") else {}
+            if variant == "bf16":
+                options["compute_dtype"] = torch.bfloat16
             if variant == "candidates":
-                options = {"selector_options": {"candidates": args.candidates}}
+                options["candidates"] = args.candidates
             start = time.perf_counter()
-            picks = gcnal.select(pool_np, labelled, args.budget, method=method, graph=graph,
-                                 k=k or 15, seed=trial, **options)
+            picks = gcnal.select(pool_np, labelled, args.budget, method=method, seed=trial,
+                                 options=options)
             seconds = time.perf_counter() - start
             chosen = labelled.copy()
             chosen[picks] = True

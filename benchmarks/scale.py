@@ -53,14 +53,23 @@ def peak_memory_mb(device: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _selector_options(config: dict):
-    """k-center candidates for core_gcn / coreset; the kNN backend for the
-    typicality of typical_diverse (which builds no pool graph)."""
-    if config.get("candidates") and config["method"] in ("core_gcn", "coreset"):
-        return {"candidates": config["candidates"]}
-    if config["method"] == "typical_diverse":
-        return {"knn_backend": config.get("knn_backend", "torch")}
-    return None
+def _options(config: dict) -> dict:
+    """The config's settings as options of its method, each only where the
+    method reads it in that role: the pool graph's ``graph``, ``k``,
+    ``knn_backend`` and training ``batch_size`` (GNN presets), the bfloat16
+    first layer (``compute_dtype``), k-center ``candidates``, and the
+    typicality's ``knn_backend`` (typical_diverse, which builds no graph)."""
+    from gcnal.methods import resolve_method
+
+    by_role = {("graph", "graph"): config.get("graph", "auto"), ("graph", "k"): config.get("k", 15),
+               ("graph", "knn_backend"): config.get("knn_backend", "torch"),
+               ("training", "batch_size"): config.get("batch_size", "auto"),
+               ("sampler", "compute_dtype"): torch.bfloat16 if config.get("bf16") else None,
+               ("selector", "candidates"): config.get("candidates") or None,
+               ("selector", "knn_backend"): config.get("knn_backend", "torch")}
+    method = resolve_method(config["method"])
+    return {name: by_role[(o.group, o.param)] for name, o in method.options.items()
+            if by_role.get((o.group, o.param)) is not None}
 
 
 def run_one(config: dict) -> dict:
@@ -89,14 +98,7 @@ def run_one(config: dict) -> dict:
         picks = unlabelled[np.asarray(positions)]  # it returns positions in `unlabelled`
     else:
         sel = gcnal.select(features, labelled, budget, method=config["method"], seed=config["seed"],
-                           graph=config.get("graph", "auto"), k=config.get("k", 15),
-                           knn_backend=config.get("knn_backend", "torch"),
-                           batch_size=config.get("batch_size", "auto"),
-                           sampler_options=({"compute_dtype": torch.bfloat16}
-                                            if config.get("bf16") and config["method"] != "coreset"
-                                            else None),
-                           selector_options=_selector_options(config),
-                           return_info=True)
+                           options=_options(config), return_info=True)
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         timings, info, picks = sel.timings, sel.info, sel.indices.cpu().numpy()

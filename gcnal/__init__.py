@@ -17,7 +17,9 @@ from .api import select
 from .errors import InvalidParameterError, MissingDependencyError, UnknownNameError
 from .graph import (CosineAdjacency, KNNAdjacency, build_adjacency, cosine_adjacency, knn_search,
                     pool_graph, to_networkx)
+from .methods import method_options
 from .registry import available_methods, register_method, register_sampler, register_selector
+from .plot import plot_selection
 from .selection import Selection
 
 __version__ = "0.1.0"
@@ -34,6 +36,8 @@ __all__ = [
     "cosine_adjacency",
     "knn_search",
     "learner",
+    "method_options",
+    "plot_selection",
     "pool_graph",
     "register_method",
     "register_sampler",

@@ -2,76 +2,23 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import signal
 import sys
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
+
+import torch
 
 from .api import select
-from .graph import GRAPHS, KNN_BACKENDS
+from .demo import DEFAULT_METHODS
 from .errors import InvalidParameterError, MissingDependencyError
-from .io import load_array, mask_from_array, save_array_atomic
-from .registry import METHODS, available_methods
-
-#: The learner signals (see gcnal.signals) as command-line files.
-SIGNAL_HELP = {
-    "probs": "learner class probabilities, N x C (entropy, margin, least_confidence)",
-    "mc_probs": "MC-dropout class probabilities, N x T x C (bald, mc_entropy)",
-    "predicted_loss": "a loss-prediction head's output, N (learning_loss, ta_vaal)",
-    "labelled_scores": "a labelled-vs-unlabelled head's P(labelled), N (jls, tjls)",
-}
-
-SELECT_EPILOG = """\
-examples:
-  gcnal select --features feats.npy --labelled mask.npy --budget 100 --out picks.npy
-  gcnal select --features feats.pt --labelled labelled_ids.npy --budget 1000 \\
-      --method core_gcn --subset 10000 --seed 0 --out picks.npy
-  gcnal select --features feats.npy --labelled mask.npy --probs probs.npy \\
-      --budget 50 --method entropy --out picks.npy
-
---features holds one row per pool item (N x d), e.g. your model's penultimate
-layer. --labelled is either a boolean (or 0/1) mask of length N or a list of
-the indices already labelled. The picks are written as an int64 array of pool
-indices, most wanted first, and printed unless --quiet.
-"""
-
-
-def _add_select(subparsers) -> None:
-    p = subparsers.add_parser(
-        "select", help="pick the next items to label",
-        description="Pick which unlabelled pool items to send to annotation next.",
-        epilog=SELECT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--features", required=True, metavar="FILE",
-                   help="pool features, N x d, as .npy or .pt")
-    p.add_argument("--labelled", required=True, metavar="FILE",
-                   help="labelled items: a mask of length N or a list of indices (.npy or .pt)")
-    p.add_argument("--budget", required=True, type=int, help="how many items to pick")
-    p.add_argument("--method", default="typical_diverse",
-                   help="selection method (default: typical_diverse, the recommended one); "
-                        "see 'gcnal methods'")
-    for signal, help_text in SIGNAL_HELP.items():
-        p.add_argument("--" + signal.replace("_", "-"), metavar="FILE", help=help_text)
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--subset", type=int, default=None,
-                   help="score only this many random unlabelled items (the paper: 10000)")
-    p.add_argument("--epochs", type=int, default=200,
-                   help="sampler training epochs (default: 200)")
-    p.add_argument("--normalization", choices=["row", "column"], default="row",
-                   help="adjacency normalisation (default: row; column = the original code)")
-    p.add_argument("--graph", choices=list(GRAPHS), default="auto",
-                   help="pool graph: dense, knn, or auto (dense while it fits; default)")
-    p.add_argument("--k", type=int, default=15, help="neighbours per item of a kNN graph "
-                   "(default: 15)")
-    p.add_argument("--knn-backend", choices=list(KNN_BACKENDS), default="torch",
-                   help="kNN search: torch (exact; default), faiss (exact) or faiss-approx "
-                        "(needs gcnal[faiss])")
-    p.add_argument("--batch-size", type=_batch_size, default="auto",
-                   help="sampler training batch: auto (default), none (full batch) or an int")
-    p.add_argument("--device", default=None, help="e.g. cpu or cuda:0 (default: cpu)")
-    p.add_argument("--out", required=True, metavar="FILE",
-                   help="where to write the picks (.npy or .pt), written atomically")
-    p.add_argument("--progress", action="store_true", help="show training progress")
-    p.add_argument("--quiet", action="store_true", help="do not print the picks")
-
+from .io import (OUTPUT_FORMATS, check_output_path, load_array, load_id_list, mask_from_array,
+                 save_picks)
+from .methods import method_options
+from .registry import METHODS, available_methods, methods_reading
+from .signals import SIGNALS
+from .validation import resolve_device
 
 def _batch_size(text: str):
     """``--batch-size``: ``auto``, ``none`` or an int (checked by ``select``)."""
@@ -83,47 +30,190 @@ def _batch_size(text: str):
         raise argparse.ArgumentTypeError(f"expected auto, none or an int, got {text!r}")
 
 
+#: Flags that are shorthands for one entry of ``--options``: option -> (type, help).
+OPTION_FLAGS = {
+    "subset": (int, "score only this many random unlabelled items (the paper: 10000)"),
+    "epochs": (int, "sampler training epochs"),
+    "normalization": (str, "adjacency normalisation: row or column (the original code's)"),
+    "graph": (str, "pool graph: dense, knn, or auto (dense while it fits)"),
+    "k": (int, "neighbours per item of a kNN graph (or the method's own k)"),
+    "knn_backend": (str, "kNN search: torch (exact), faiss (exact) or faiss-approx "
+                         "(needs gcnal[faiss])"),
+    "batch_size": (_batch_size, "sampler training batch: auto, none (full batch) or an int"),
+}
+
+SELECT_EPILOG = """\
+examples:
+  gcnal select --features feats.npy --labelled mask.npy --budget 100 --out picks.csv
+  gcnal select --features feats.pt --labelled labelled_ids.txt --budget 1000 \\
+      --method core_gcn --options '{{"subset": 10000, "epochs": 100}}' --seed 0 --out picks.npy
+  gcnal select --features feats.npy --labelled mask.npy --probs probs.npy \\
+      --budget 50 --method entropy --out picks.txt
+
+--features holds one row per pool item (N x d), e.g. your model's penultimate
+layer.
+
+--labelled says which items are labelled already. A .txt file is a list of
+ids, one pool index per line. A .npy or .pt array is read by one rule, for
+any N: booleans are a mask of length N; integers of length N holding only 0
+and 1 are a mask; any other integers are the indices already labelled
+(unique, in [0, N)). When a list of indices could read as a mask (N indices
+all 0 or 1, i.e. N <= 2), pass it as a .txt file.
+
+--options takes the method's own options as a JSON object, checked like the
+API's select(options=...): an option the method does not read is an error
+('gcnal methods --options' lists each method's, with defaults). The flags
+under "method options" are shorthands for single entries.
+
+--out is written atomically (an interrupted run, SIGTERM included, leaves
+neither the output nor a temporary file), in the format its extension names:
+{formats}
+The picks are printed too, most wanted first, unless --quiet.
+"""
+
+
+def _signal_readers(name: str) -> str:
+    """Which methods read learner signal ``name``, required or optional."""
+    required, optional = [], []
+    for method in methods_reading(name):
+        (required if METHODS.resolve(method).signal_required else optional).append(method)
+    parts = [f"required by {', '.join(required)}"] if required else []
+    parts += [f"optional for {', '.join(optional)}"] if optional else []
+    return "; ".join(parts) or "read by no built-in method"
+
+
+def _signal_help(name: str) -> str:
+    entry = SIGNALS[name]
+    return f"{entry.shape} {entry.help} ({_signal_readers(name)})"
+
+
+def _add_select(subparsers) -> None:
+    formats = "\n".join(f"  {suffix:5s} {what}" for suffix, what in OUTPUT_FORMATS.items())
+    p = subparsers.add_parser(
+        "select", help="pick the next items to label",
+        description="Pick which unlabelled pool items to send to annotation next.",
+        epilog=SELECT_EPILOG.format(formats=formats),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--features", required=True, metavar="FILE",
+                   help="pool features, N x d, as .npy or .pt")
+    p.add_argument("--labelled", required=True, metavar="FILE",
+                   help="labelled items: ids one per line (.txt), or a mask or index array "
+                        "(.npy or .pt; see below)")
+    p.add_argument("--budget", required=True, type=int, help="how many items to pick")
+    p.add_argument("--method", default="typical_diverse",
+                   help="selection method (default: typical_diverse, the recommended one); "
+                        "see 'gcnal methods'")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help=f"where to write the picks: {', '.join(OUTPUT_FORMATS)} (see below)")
+    p.add_argument("--options", type=_json_object, default=None, metavar="JSON",
+                   help="the method's options as a JSON object, e.g. '{\"k\": 20}'")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--device", default=None, help="e.g. cpu or cuda:0 (default: cpu)")
+    p.add_argument("--progress", action="store_true", help="show progress bars")
+    p.add_argument("--quiet", action="store_true", help="do not print the picks")
+    signals = p.add_argument_group(
+        "learner signals", "files (.npy or .pt) of what your learner says about each item;\n"
+                           "any method accepts any of them and reads those it uses")
+    for name in SIGNALS:
+        signals.add_argument("--" + name.replace("_", "-"), metavar="FILE",
+                             help=_signal_help(name))
+    shorthands = p.add_argument_group(
+        "method options", "each is the same as one entry of --options (default: the method's)")
+    for name, (kind, help_text) in OPTION_FLAGS.items():
+        # absent unless given, so that None (--batch-size none) is an option value too
+        shorthands.add_argument("--" + name.replace("_", "-"), default=argparse.SUPPRESS,
+                                type=kind, help=help_text)
+
+
+def _json_object(text: str) -> Dict[str, Any]:
+    """``--options``: a JSON object."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"expected a JSON object such as '{{\"k\": 20}}', "
+                                         f"got {text[:80]!r} ({err})") from err
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object such as '{{\"k\": 20}}', "
+                                         f"got a JSON {type(value).__name__}")
+    return value
+
+
 def _add_demo(subparsers) -> None:
     p = subparsers.add_parser(
         "demo", help="run a complete active-learning loop on an embedded dataset",
         description="Active learning on scikit-learn's bundled digits (1,797 8x8 images, no "
                     "download): a small torch learner, an initial labelled batch and several "
-                    "cycles, comparing Random, CoreSet, UncertainGCN and CoreGCN over seeds. "
-                    "Prints a per-cycle accuracy table and writes a PNG plot.")
+                    "cycles, comparing methods over seeds. Prints a per-cycle accuracy table "
+                    "and writes a PNG plot.")
     p.add_argument("--out", default="demo_results", help="output folder (default: demo_results)")
-    p.add_argument("--seeds", type=int, default=3, help="number of seeds (default: 3)")
-    p.add_argument("--cycles", type=int, default=6, help="selection cycles (default: 6)")
-    p.add_argument("--initial", type=int, default=30, help="initial labelled items (default: 30)")
-    p.add_argument("--budget", type=int, default=30, help="items picked per cycle (default: 30)")
-    p.add_argument("--methods", default="random,coreset,uncertain_gcn,core_gcn,typical_diverse",
-                   help="comma-separated methods (default: "
-                        "random,coreset,uncertain_gcn,core_gcn,typical_diverse)")
+    p.add_argument("--seeds", type=int, default=3, help="number of seeds, >= 1 (default: 3)")
+    p.add_argument("--cycles", type=int, default=6, help="selection cycles, >= 1 (default: 6)")
+    p.add_argument("--initial", type=int, default=30,
+                   help="initial labelled items, >= 1 (default: 30)")
+    p.add_argument("--budget", type=int, default=30,
+                   help="items picked per cycle, >= 1 (default: 30)")
+    p.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                   help="comma-separated methods that need no learner signal but probs "
+                        f"(default: {','.join(DEFAULT_METHODS)})")
+
+
+def _method_options(args) -> Optional[Dict[str, Any]]:
+    """``--options`` with the shorthand flags merged in; a name given both
+    ways is an error."""
+    options = dict(args.options or {})
+    for name in OPTION_FLAGS:
+        if not hasattr(args, name):
+            continue
+        value = getattr(args, name)
+        flag = "--" + name.replace("_", "-")
+        if name in options:
+            raise InvalidParameterError(flag, f"not given when --options sets '{name}'",
+                                        f"both {flag} {value} and --options {name}="
+                                        f"{options[name]!r}", "gcnal select")
+        options[name] = value
+    return options or None
+
+
+def _labelled_mask(path: str, num_items: int):
+    if path.lower().endswith(".txt"):
+        return mask_from_array(load_id_list(path, "labelled"), num_items, ids=True)
+    return mask_from_array(load_array(path, "labelled"), num_items)
 
 
 def _run_select(args) -> int:
+    out = check_output_path(args.out)
+    device = resolve_device(args.device, torch.device("cpu"), "gcnal select")
+    options = _method_options(args)
     features = load_array(args.features, "features")
     if features.ndim != 2:
         raise InvalidParameterError("features", "an N x d array", f"shape {features.shape}",
                                     "gcnal select")
-    mask = mask_from_array(load_array(args.labelled, "labelled"), features.shape[0])
+    mask = _labelled_mask(args.labelled, features.shape[0])
     signals = {name: load_array(getattr(args, name), name)
-               for name in SIGNAL_HELP if getattr(args, name) is not None}
-    picks = select(features, mask, args.budget, method=args.method, **signals, seed=args.seed,
-                   subset=args.subset, epochs=args.epochs, normalization=args.normalization,
-                   graph=args.graph, k=args.k, knn_backend=args.knn_backend,
-                   batch_size=args.batch_size,
-                   device=args.device, progress=args.progress)
-    save_array_atomic(picks, args.out)
+               for name in SIGNALS if getattr(args, name) is not None}
+    selection = select(features, mask, args.budget, method=args.method, **signals,
+                       options=options, seed=args.seed, device=device,
+                       progress=args.progress, return_info=True)
+    save_picks(selection.indices, out, selection.pick_scores)
     if not args.quiet:
-        print(" ".join(str(i) for i in picks.tolist()))
+        print(" ".join(str(i) for i in selection.indices.tolist()))
     return 0
 
 
-def _run_methods(_args) -> int:
-    for name in available_methods():
+def _run_methods(args) -> int:
+    names = available_methods()
+    width = max(map(len, names)) + 1
+    for name in names:
         method = METHODS.resolve(name)
-        needs = f" (needs --{method.signal.replace('_', '-')})" if method.signal else ""
-        print(f"{name:18s} {method.description}{needs}")
+        reads = ""
+        if method.signal:
+            flag = "--" + method.signal.replace("_", "-")
+            reads = f" [reads {flag}, " + ("required]" if method.signal_required
+                                           else "optional]")
+        print(f"{name:{width}s} {method.description}{reads}")
+        if args.options:
+            for option, spec in method_options(name).items():
+                print(f"    {option} = {spec['default']!r}: {spec['help']}")
     return 0
 
 
@@ -143,21 +233,36 @@ def build_parser() -> argparse.ArgumentParser:
                     "neural network samplers (UncertainGCN, CoreGCN) and the classic baselines.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_select(subparsers)
-    subparsers.add_parser("methods", help="list the selection methods",
-                          description="List the selection methods (presets).")
+    methods = subparsers.add_parser(
+        "methods", help="list the selection methods and the signals they read",
+        description="List the selection methods (presets), each with the learner signal it "
+                    "reads, required or optional.")
+    methods.add_argument("--options", action="store_true",
+                         help="also list each method's options, with defaults")
     _add_demo(subparsers)
     return parser
+
+
+def _terminate(signum, _frame):
+    """SIGTERM as an exception, so that cleanup runs (see :func:`gcnal.io.write_atomic`)."""
+    raise SystemExit(128 + signum)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     run = {"select": _run_select, "methods": _run_methods, "demo": _run_demo}[args.command]
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return run(args)
     except (InvalidParameterError, MissingDependencyError) as err:
         print(f"gcnal {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        print(f"gcnal {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,12 +22,19 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .api import select
-from .errors import MissingDependencyError
-from .registry import METHODS
+from .errors import InvalidParameterError, MissingDependencyError, UnknownNameError
+from .registry import METHODS, available_methods
+from .validation import check_positive_int
 
 log = logging.getLogger(__name__)
 
+#: Items in scikit-learn's digits; the demo holds out TEST_SIZE of them.
+DIGITS_ITEMS = 1797
 TEST_SIZE = 500
+POOL_SIZE = DIGITS_ITEMS - TEST_SIZE
+
+#: The methods the demo compares unless told otherwise.
+DEFAULT_METHODS = ("random", "coreset", "uncertain_gcn", "core_gcn", "typical_diverse")
 
 
 class DigitsMLP(nn.Module):
@@ -143,14 +150,42 @@ def plot(records: Sequence[Dict], methods: Sequence[str], path: Path) -> None:
     plt.close(fig)
 
 
+def check_demo_arguments(out_dir, seeds: int, cycles: int, initial: int, budget: int,
+                         methods: Sequence[str]) -> None:
+    """Every argument of :func:`run_demo` usable, before any work: positive
+    counts, ``initial + cycles * budget`` within the pool, methods that are
+    registered, unique and need no learner signal the demo lacks (it gives
+    ``probs`` only), and an output folder that is not a file."""
+    owner = "gcnal demo"
+    for name, value in (("seeds", seeds), ("cycles", cycles), ("initial", initial),
+                        ("budget", budget)):
+        check_positive_int(value, name, owner)
+    if initial + cycles * budget > POOL_SIZE:
+        raise InvalidParameterError("budget", f"initial + cycles * budget <= {POOL_SIZE} (the "
+                                    "digits pool)", f"{initial} + {cycles} * {budget}", owner)
+    if not methods or len(set(methods)) != len(methods):
+        raise InvalidParameterError("methods", "one or more distinct method names",
+                                    repr(list(methods)), owner)
+    for method in methods:
+        if method not in METHODS:
+            raise UnknownNameError("methods", method, available_methods(), owner)
+        preset = METHODS.resolve(method)
+        if preset.signal not in (None, "probs") and preset.signal_required:
+            raise InvalidParameterError("methods", "methods that need no learner signal but "
+                                        "probs", f"{method!r}, which needs {preset.signal}",
+                                        owner)
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise InvalidParameterError("out", "a folder (created if missing)",
+                                    f"{str(out_dir)!r}, a file", owner)
+
+
 def run_demo(out_dir: str = "demo_results", seeds: int = 3, cycles: int = 6, initial: int = 30,
-             budget: int = 30, methods: Sequence[str] = ("random", "coreset", "uncertain_gcn",
-                                                         "core_gcn", "typical_diverse")
-             ) -> List[Dict]:
+             budget: int = 30, methods: Sequence[str] = DEFAULT_METHODS) -> List[Dict]:
     """Run every method for every seed, print the table, write JSON + PNG.
 
     The demo's tensors are small, so it runs torch on one thread, which also
     keeps it unaffected by other work on the machine."""
+    check_demo_arguments(out_dir, seeds, cycles, initial, budget, methods)
     torch.set_num_threads(1)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
 """The built-in samplers, selectors and presets."""
+from .options import real
 from .registry import register_method, register_sampler, register_selector
 from .samplers import BatchTransformerSampler, GATSampler, GCNSampler
 from .selectors import (badge, bald, closest_to_margin, cluster_margin, entropy, featprop,
@@ -12,7 +13,7 @@ register_sampler("batch_transformer", BatchTransformerSampler)
 
 register_selector("random", random_sampling)
 register_selector("k_center", k_center_greedy)
-register_selector("closest_to_margin", closest_to_margin)
+register_selector("closest_to_margin", closest_to_margin, checks={"s_margin": real(0.0, 1.0)})
 register_selector("entropy", entropy)
 register_selector("margin", margin)
 register_selector("least_confidence", least_confidence)

@@ -1,8 +1,9 @@
 """One registry per kind of component; names ignore case, ``-`` and ``_``.
 
 A *method* (preset) is a named (sampler, selector) pair; a method without a
-sampler runs its selector on the raw features (or on ``probs``) and builds no
-graph. Users add their own with :func:`register_sampler`,
+sampler runs its selector on the raw features (and on the learner signal it
+names) and builds no graph. What runs, and the options each method reads,
+is :mod:`gcnal.methods`. Users add their own with :func:`register_sampler`,
 :func:`register_selector` and :func:`register_method`.
 """
 from __future__ import annotations
@@ -99,16 +100,31 @@ METHODS: Registry[Method] = Registry("method")
 
 def register_sampler(name: str, factory: Callable[..., Any], overwrite: bool = False):
     """Register a sampler class (or factory) called as ``factory(in_channels,
-    hidden_channels=..., dropout=...)``; keywords it does not accept are not
-    passed. The object must provide ``forward(x, adj) -> logits (N,)`` and
-    ``embed(x, adj) -> (N, h)``."""
+    hidden_channels=..., dropout=..., cached=True, **options)``; keywords it
+    does not accept are not passed, and its other parameters with defaults
+    are the options of the methods that use it. The object must provide
+    ``forward(x, adj) -> logits (N,)`` and ``embed(x, adj) -> (N, h)``."""
     return SAMPLERS.register(name, factory, overwrite)
 
 
-def register_selector(name: str, selector: Callable, overwrite: bool = False):
+#: Selector -> checks of some of its options, tighter than their annotations
+#: (see :func:`register_selector`).
+SELECTOR_CHECKS: Dict[Callable, Dict[str, Callable[[Any, str], Any]]] = {}
+
+
+def register_selector(name: str, selector: Callable, overwrite: bool = False,
+                      checks: Optional[Dict[str, Callable[[Any, str], Any]]] = None):
     """Register a selector ``(scores, embeddings, labelled_mask, budget, *,
-    generator) -> indices``; it also receives ``s_margin`` if it accepts it."""
-    return SELECTORS.register(name, selector, overwrite)
+    generator, **options) -> indices`` (or ``(indices, pick_scores)``). Its
+    keyword-only parameters other than ``generator`` are the options of the
+    methods that use it, with its defaults, checked by their annotations;
+    ``checks`` maps some of them to a stricter
+    :data:`~gcnal.options.Check` (e.g. :func:`gcnal.options.real` with a
+    range)."""
+    SELECTORS.register(name, selector, overwrite)
+    if checks:
+        SELECTOR_CHECKS[selector] = dict(checks)
+    return selector
 
 
 def register_method(name: str, *, selector: Union[str, Callable],
@@ -130,6 +146,11 @@ def register_method(name: str, *, selector: Union[str, Callable],
                                     "register_method")
     return METHODS.register(name, Method(name, selector, sampler, signal, description,
                                          signal_required), overwrite)
+
+
+def methods_reading(signal: str) -> List[str]:
+    """The registered presets that read learner ``signal``, sorted."""
+    return [name for name in METHODS.names() if METHODS.resolve(name).signal == signal]
 
 
 def available_methods() -> List[str]:

@@ -1,23 +1,17 @@
 r"""Learner signals: what a learner may pass to :func:`gcnal.select` besides
-its features.
+its features, defined once in :data:`SIGNALS` (name, shape, check, help).
 
-A preset names at most one signal (:attr:`gcnal.registry.Method.signal`);
-``select`` validates it and hands it to the selector as ``scores``, row-aligned
-with the pool (one row per item, so a subset keeps the rows of its items).
-
-=================== ===================== =========================================
-keyword             shape                 meaning
-=================== ===================== =========================================
-``probs``           :math:`(N, C)`        softmax class probabilities
-``mc_probs``        :math:`(N, T, C)`     :math:`T` MC-dropout softmax samples
-``predicted_loss``  :math:`(N,)`          a loss-prediction head's output (any real)
-``labelled_scores`` :math:`(N,)`          a labelled-vs-unlabelled head's
-                                          :math:`P(\text{labelled})` in [0, 1]
-=================== ===================== =========================================
+Every method accepts every signal; each is validated when given, and a method
+reads the one its preset names (:attr:`gcnal.registry.Method.signal`) as the
+selector's ``scores``, row-aligned with the pool. The signals a selection read
+are listed in ``Selection.info["signals_used"]``. The ``select`` docstring,
+the CLI flags and the tests are built from the table.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict
+import textwrap
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Mapping, Optional
 
 import torch
 from torch import Tensor
@@ -91,25 +85,74 @@ def as_labelled_scores_tensor(labelled_scores, num_items: int, owner: str = "sel
     return v
 
 
-#: Signal name -> validator ``(value, num_items, owner) -> tensor``.
-SIGNALS: Dict[str, Callable[..., Tensor]] = {
-    "probs": as_probs_tensor,
-    "mc_probs": as_mc_probs_tensor,
-    "predicted_loss": as_predicted_loss_tensor,
-    "labelled_scores": as_labelled_scores_tensor,
-}
+@dataclass(frozen=True)
+class Signal:
+    """One learner signal.
+
+    Attributes:
+        name: The :func:`gcnal.select` keyword (and ``--name`` CLI flag).
+        shape: Its shape, e.g. ``"(N, C)"``.
+        help: One line: what it holds.
+        check: ``(value, num_items, owner) -> float32 tensor``, raising
+            :class:`~gcnal.errors.InvalidParameterError` naming the signal.
+    """
+
+    name: str
+    shape: str
+    help: str
+    check: Callable[..., Tensor]
+
+    def __call__(self, value, num_items: int, owner: str = "select") -> Tensor:
+        return self.check(value, num_items, owner)
 
 
-def check_signals(signal, given: Dict[str, object], num_items: int, method: str,
-                  owner: str = "select", required: bool = True):
-    """The validated tensor of the preset's ``signal`` (``None`` if it has
-    none, or if it is not ``required`` and not given; a missing required one
-    is an error naming its expected shape); every other signal in ``given``
-    must be ``None``, since nothing would read it."""
-    for name, value in given.items():
-        if name != signal and value is not None:
-            raise InvalidParameterError(name, f"None for method '{method}' (it does not use "
-                                        f"'{name}')", "an array", owner)
-    if signal is None or (not required and given.get(signal) is None):
+#: Every learner signal, by name, in the order of :func:`gcnal.select`'s keywords.
+SIGNALS: Dict[str, Signal] = {s.name: s for s in (
+    Signal("probs", "(N, C)", "the learner's softmax class probabilities", as_probs_tensor),
+    Signal("mc_probs", "(N, T, C)", "T >= 2 MC-dropout samples of the class probabilities",
+           as_mc_probs_tensor),
+    Signal("predicted_loss", "(N,)", "a loss-prediction head's output (any real)",
+           as_predicted_loss_tensor),
+    Signal("labelled_scores", "(N,)", "a labelled-vs-unlabelled head's P(labelled) in [0, 1]",
+           as_labelled_scores_tensor),
+)}
+
+
+def check_signals(given: Mapping[str, Any], num_items: int,
+                  owner: str = "select") -> Dict[str, Tensor]:
+    """The validated tensor of every signal in ``given`` that is not ``None``
+    (keyed by name); ``given`` holds only :data:`SIGNALS` names."""
+    return {name: SIGNALS[name](value, num_items, owner)
+            for name, value in given.items() if value is not None}
+
+
+def read_signal(signal: Optional[str], signals: Mapping[str, Tensor], num_items: int,
+                required: bool = True, owner: str = "select") -> Optional[Tensor]:
+    """The checked ``signals[signal]`` a method reads; ``None`` when it reads
+    none, or when it is optional (``required=False``) and not given; a
+    missing required one is an error naming it and its expected shape."""
+    if signal is None or (signal not in signals and not required):
         return None
-    return SIGNALS[signal](given.get(signal), num_items, owner)
+    if signal not in signals:
+        SIGNALS[signal](None, num_items, owner)  # raises, naming the signal
+    return signals[signal]
+
+
+def signals_docstring(indent: str = " " * 8) -> str:
+    """The ``Args`` entry of :func:`gcnal.select` for the signals: one
+    bullet per signal with its shape, help and the presets that read it."""
+    from .registry import methods_reading
+
+    lines = [f"{indent}{', '.join(SIGNALS)} (array, optional):",
+             textwrap.fill("Learner signals (:data:`gcnal.signals.SIGNALS`), each checked when "
+                           "given. Every method accepts every signal and reads the one it "
+                           "needs; those read are ``Selection.info[\"signals_used\"]``, and a "
+                           "missing one that a method needs is an error naming it.",
+                           width=80, initial_indent=indent + "    ",
+                           subsequent_indent=indent + "    "), ""]
+    for s in SIGNALS.values():
+        readers = ", ".join(methods_reading(s.name)) or "no built-in method"
+        lines.append(textwrap.fill(f"- ``{s.name}`` :math:`{s.shape}`: {s.help} ({readers}).",
+                                   width=80, initial_indent=indent + "    ",
+                                   subsequent_indent=indent + "      "))
+    return "\n".join(lines)

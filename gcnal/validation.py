@@ -156,11 +156,30 @@ def check_hyper_parameters(owner: str, dropout: float, **positive_ints: int) -> 
 
 
 def resolve_device(device, default: torch.device, owner: str = "select") -> torch.device:
-    """``device`` as a :class:`torch.device`; ``None`` keeps ``default``."""
+    """``device`` as a :class:`torch.device` this machine can compute on
+    (:func:`device_available`); ``None`` keeps ``default``."""
     if device is None:
         return default
     try:
-        return torch.device(device)
+        resolved = torch.device(device)
     except (RuntimeError, TypeError) as err:
         raise InvalidParameterError("device", "a torch device such as 'cpu' or 'cuda:0'",
-                                    repr(device), owner) from err
+                                    _describe(device), owner) from err
+    if not device_available(resolved):
+        raise InvalidParameterError("device", "a device this machine has ('cpu'"
+                                    + (", 'cuda'" if torch.cuda.is_available() else "") + ")",
+                                    f"{device!r}, which is not available here", owner)
+    return resolved
+
+
+def device_available(device: torch.device) -> bool:
+    """Whether ``device`` exists here: the CPU, or a backend (``cuda``,
+    ``mps``, ``xpu`` ...) that reports itself available with the device's
+    index in range; ``meta`` holds no values, so it is never one."""
+    if device.type == "cpu":
+        return True
+    backend = getattr(torch, device.type, None) if device.type != "mps" else torch.backends.mps
+    if backend is None or not hasattr(backend, "is_available") or not backend.is_available():
+        return False
+    count = getattr(backend, "device_count", lambda: 1)()
+    return device.index is None or device.index < count

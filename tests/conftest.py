@@ -24,6 +24,18 @@ def _method_kwargs(method, num_items, seed=0):
     return {} if signal is None else {signal: synthetic_signal(signal, num_items, seed)}
 
 
+def _fast_options(method, epochs=20):
+    """Options that keep a method quick in tests: few sampler epochs for the
+    GNN presets (the methods that train a sampler), none for the others."""
+    return {"epochs": epochs} if "lambda_unlabelled" in gcnal.method_options(method) else {}
+
+
+@pytest.fixture(scope="session")
+def fast_options():
+    """``fast_options(method, epochs=20)``: options that keep a method quick."""
+    return _fast_options
+
+
 @pytest.fixture
 def pool():
     """Two clusters of non-negative features, 60 items, 12 labelled from the first."""

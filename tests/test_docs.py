@@ -43,10 +43,6 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 # API that the docs already use and that is not merged yet: branch -> what it adds.
 # Remove a branch once it is merged into main; its blocks must then pass.
 PENDING = {
-    "options": "select(options=...), gcnal.method_options, every signal accepted by every "
-               "method, Selection.info['signals_used'] (issue 15 items 1-2)",
-    "selcli": "Selection columns, repr, to_dict(), save(); gcnal.plot_selection; the CLI's "
-              "--out/--labelled/--options (issue 15 items 4, 6)",
 }
 
 FENCE = re.compile(r"(?:<!--\s*doctest:\s*(?P<tag>[^>]*?)\s*-->\s*\n)?```python\n(?P<code>.*?)```",

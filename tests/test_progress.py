@@ -27,7 +27,8 @@ def no_delay(monkeypatch):
 ])
 def test_progress_shows_a_bar_for_each_long_stage(pool, no_delay, capsys, method, stages):
     features, labelled = pool
-    gcnal.select(features, labelled, 5, method, seed=0, graph="knn", epochs=3, progress=True)
+    options = {"graph": "knn", "epochs": 3} if method == "core_gcn" else {}
+    gcnal.select(features, labelled, 5, method, seed=0, options=options, progress=True)
     err = capsys.readouterr().err
     for stage in stages:
         assert f"gcnal: {stage}" in err
@@ -35,14 +36,15 @@ def test_progress_shows_a_bar_for_each_long_stage(pool, no_delay, capsys, method
 
 def test_no_bar_without_progress(pool, no_delay, capsys):
     features, labelled = pool
-    gcnal.select(features, labelled, 5, "core_gcn", seed=0, graph="knn", epochs=3)
+    gcnal.select(features, labelled, 5, "core_gcn", seed=0, options={"graph": "knn", "epochs": 3})
     assert "gcnal:" not in capsys.readouterr().err
 
 
 def test_info_logs_name_the_graph_the_training_and_the_time_of_each_stage(pool, caplog):
     features, labelled = pool
     with caplog.at_level(logging.INFO, logger="gcnal"):
-        gcnal.select(features, labelled, 5, "core_gcn", seed=0, graph="knn", k=4, epochs=3)
+        gcnal.select(features, labelled, 5, "core_gcn", seed=0,
+                     options={"graph": "knn", "k": 4, "epochs": 3})
     messages = [r.getMessage() for r in caplog.records if r.name.startswith("gcnal")]
     assert any(m.startswith("graph: knn (k=4") and m.endswith(" s)") for m in messages)
     assert any(m.startswith("training: GCNSampler, full batch, 3 epochs") for m in messages)

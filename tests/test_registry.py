@@ -63,12 +63,13 @@ def test_plug_in_sampler_by_class_and_name(pool):
     gcnal.register_sampler("mean_test", MeanSampler, overwrite=True)
     gcnal.register_method("uncertain_mean_test", sampler="mean_test",
                           selector="closest_to_margin", overwrite=True)
-    sel = gcnal.select(features, mask, 4, method="uncertain_mean_test", seed=0, epochs=5,
-                       hidden=3, return_info=True)
+    assert "dropout" not in gcnal.method_options("uncertain_mean_test")  # MeanSampler has none
+    sel = gcnal.select(features, mask, 4, method="uncertain_mean_test", seed=0,
+                       options={"epochs": 5, "hidden": 3}, return_info=True)
     assert sel.embeddings.shape == (60, 3)
     assert len(set(sel.indices.tolist())) == 4 and not mask[sel.indices].any()
     obj = gcnal.select(features, mask, 4, method="uncertain_gcn", sampler=MeanSampler(4),
-                       seed=0, epochs=5)
+                       seed=0, options={"epochs": 5})
     assert len(set(obj.tolist())) == 4
 
 

@@ -30,12 +30,52 @@ def test_invalid_signal_names_the_parameter(signal, bad):
         SIGNALS[signal](bad, 7)
 
 
-def test_method_that_reads_no_signal_refuses_one(pool, make_signal):
+@pytest.mark.parametrize("method", gcnal.available_methods())
+@pytest.mark.parametrize("signal", sorted(SIGNALS))
+def test_every_method_accepts_every_signal(method, signal, pool, make_signal, method_kwargs,
+                                           fast_options):
+    features, mask = pool
+    kwargs = {**method_kwargs(method, len(mask)), signal: make_signal(signal, len(mask), 1)}
+    sel = gcnal.select(features, mask, 4, method=method, seed=0, return_info=True,
+                       options=fast_options(method, epochs=3), **kwargs)
+    assert len(set(sel.indices.tolist())) == 4 and not mask[sel.indices].any()
+    reads = gcnal.registry.METHODS.resolve(method).signal
+    assert sel.info["signals_used"] == ([reads] if reads in kwargs else [])
+
+
+def test_a_signal_that_is_not_read_changes_nothing(pool, make_signal):
     features, mask = pool
     for signal in SIGNALS:
-        with pytest.raises(gcnal.InvalidParameterError, match=signal):
-            gcnal.select(features, mask, 3, method="coreset",
-                         **{signal: make_signal(signal, len(mask))})
+        given = gcnal.select(features, mask, 5, method="coreset", seed=0,
+                             **{signal: make_signal(signal, len(mask))})
+        assert given.tolist() == gcnal.select(features, mask, 5, method="coreset",
+                                              seed=0).tolist()
+
+
+@pytest.mark.parametrize("signal", sorted(SIGNALS))
+def test_a_bad_signal_is_an_error_even_where_unread(signal, pool):
+    features, mask = pool
+    with pytest.raises(gcnal.InvalidParameterError, match=f"'{signal}'"):
+        gcnal.select(features, mask, 3, method="coreset", **{signal: np.ones(3)})
+
+
+def test_the_default_method_reads_probs_when_given(pool, make_signal):
+    features, mask = pool
+    probs = make_signal("probs", len(mask))
+    with_probs = gcnal.select(features, mask, 5, probs=probs, seed=0, return_info=True)
+    without = gcnal.select(features, mask, 5, seed=0, return_info=True)
+    assert with_probs.info["signals_used"] == ["probs"] and without.info["signals_used"] == []
+
+
+def test_the_select_docstring_lists_every_signal_from_the_table():
+    doc = " ".join(gcnal.select.__doc__.split())
+    for signal in SIGNALS.values():
+        entry = f"``{signal.name}`` :math:`{signal.shape}`: {signal.help} ("
+        assert entry in doc
+        # the presets that read it, as registered when gcnal was imported
+        readers = doc.split(entry, 1)[1].split(")", 1)[0].split(", ")
+        assert readers and all(gcnal.registry.METHODS.resolve(r).signal == signal.name
+                               for r in readers)
 
 
 def test_missing_signal_is_an_error(pool):

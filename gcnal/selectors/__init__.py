@@ -1,5 +1,9 @@
 r"""Selectors: functions ``(scores, embeddings, labelled_mask, budget, *,
-generator) -> indices`` that turn a sampler's node outputs into picks."""
+generator) -> (indices, pick_scores)`` that turn a sampler's node outputs into
+picks, with the values that decided each pick (``pick_scores``: column name ->
+``(budget,)`` tensor aligned with the picks; see
+:func:`gcnal.selection.split_selector_output`). A plug-in selector may return
+the indices alone."""
 from .adaptive import (diverse_margin, explore_exploit, labelled_competence,
                        spread_greedy, typical_margin)
 from .badge import badge, gradient_sq_distance, hypothesis_residual, kmeans_pp_gradient_seeds
@@ -8,7 +12,8 @@ from .cluster_margin import cluster_margin, round_robin
 from .featprop import featprop, propagate_features
 from .gcn_typical_margin import gcn_novelty, gcn_typical_margin
 from .hac import average_linkage, cut_dendrogram, sampled_hac_labels
-from .kcenter import k_center_greedy, k_center_greedy_indices, min_distance_to
+from .kcenter import (k_center_greedy, k_center_greedy_indices, k_center_greedy_picks,
+                      min_distance_to)
 from .kmeans import kmeans, kmeans_plus_plus, nearest_centroid
 from .learning_loss import learning_loss
 from .probability import entropy, least_confidence, margin, predictive_entropy, top2_gap
@@ -41,6 +46,7 @@ __all__ = [
     "hypothesis_residual",
     "k_center_greedy",
     "k_center_greedy_indices",
+    "k_center_greedy_picks",
     "kmeans",
     "kmeans_plus_plus",
     "kmeans_pp_gradient_seeds",

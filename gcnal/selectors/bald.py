@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from .probability import entropy, predictive_entropy
-from .ranking import rank_unlabelled
+from .ranking import PicksAndScores, rank_with_scores
 
 
 def mutual_information(mc_probs: Tensor) -> Tensor:
@@ -26,16 +26,19 @@ def mutual_information(mc_probs: Tensor) -> Tensor:
 
 
 def bald(scores: Tensor, embeddings: Optional[Tensor], labelled_mask: Tensor,
-         budget: int, *, generator: Optional[torch.Generator] = None) -> Tensor:
+         budget: int, *, generator: Optional[torch.Generator] = None) -> PicksAndScores:
     r"""BALD (Houlsby et al., 2011; with MC dropout, Gal et al., ICML 2017):
     the highest :func:`mutual_information` first, ties to the lowest index.
     Unlike entropy, an item whose samples agree on a uniform prediction
-    (aleatoric noise) scores 0."""
-    return rank_unlabelled(-mutual_information(scores), labelled_mask, budget)
+    (aleatoric noise) scores 0. The pick's score is its ``"mutual_information"``."""
+    information = mutual_information(scores)
+    return rank_with_scores(-information, labelled_mask, budget,
+                            mutual_information=information)
 
 
 def mc_entropy(scores: Tensor, embeddings: Optional[Tensor], labelled_mask: Tensor,
-               budget: int, *, generator: Optional[torch.Generator] = None) -> Tensor:
+               budget: int, *, generator: Optional[torch.Generator] = None) -> PicksAndScores:
     r"""Max entropy with MC dropout (Gal et al., ICML 2017): :func:`entropy`
-    of the mean prediction :math:`\frac1T \sum_t p_{it\cdot}`."""
+    of the mean prediction :math:`\frac1T \sum_t p_{it\cdot}` (the pick's
+    ``"entropy"``)."""
     return entropy(scores.mean(dim=1), embeddings, labelled_mask, budget, generator=generator)

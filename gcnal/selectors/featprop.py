@@ -8,6 +8,7 @@ from torch import Tensor
 
 from ..validation import check_int
 from .kmeans import kmeans
+from .ranking import PicksAndScores
 
 
 def propagate_features(features: Tensor, k: int = 15, hops: int = 2) -> Tensor:
@@ -38,7 +39,7 @@ def propagate_features(features: Tensor, k: int = 15, hops: int = 2) -> Tensor:
 
 def featprop(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, budget: int,
              *, generator: Optional[torch.Generator] = None, k: int = 15, hops: int = 2,
-             max_iter: int = 50) -> Tensor:
+             max_iter: int = 50) -> PicksAndScores:
     r"""FeatProp, "Active Learning for Graph Neural Networks via Node Feature
     Propagation" (Wu et al., 2019, https://arxiv.org/abs/1910.07567): the
     features are propagated over the pool graph
@@ -64,7 +65,10 @@ def featprop(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor
         max_iter (int): Most k-means rounds. (default: :obj:`50`)
 
     Returns:
-        :math:`(\text{budget},)` int64 indices, unique, all unlabelled.
+        ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
+        unique, all unlabelled, and per pick the ``"distance_to_centroid"``
+        :math:`\lVert \tilde{\mathbf{x}}_i - \boldsymbol{\mu}_c \rVert` of the
+        cluster it stands for and that cluster's ``"cluster_size"``.
     """
     check_int(hops, "hops", "featprop", low=0)
     check_int(k, "k", "featprop")
@@ -96,4 +100,6 @@ def featprop(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor
             best = torch.argmin(d)
             picks[slot] = best
             taken[best] = True
-    return candidates[picks]
+    distance = (points[picks] - centroids[cluster_order]).norm(dim=1)
+    return candidates[picks], {"distance_to_centroid": distance,
+                               "cluster_size": sizes[cluster_order]}

@@ -1,7 +1,7 @@
 r"""k-center greedy (CoreSet, Sener & Savarese, ICLR 2018; CoreGCN)."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -9,6 +9,8 @@ from torch import Tensor
 from ..nn import column_major, rows_per_block
 from ..progress import progress_bar
 from ..subset import draw_subset
+from .ranking import PicksAndScores
+
 
 def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
     r"""Squared Euclidean distance of every point to its nearest centre,
@@ -28,6 +30,13 @@ def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
 
 def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
                             generator: Optional[torch.Generator] = None) -> Tensor:
+    r"""The picks of :func:`k_center_greedy_picks` alone."""
+    return k_center_greedy_picks(points, centre_mask, budget, generator)[0]
+
+
+def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
+                          generator: Optional[torch.Generator] = None
+                          ) -> Tuple[Tensor, Tensor]:
     r"""Greedy 2-approximation of the k-center problem:
 
     .. math::
@@ -50,13 +59,17 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
         generator (torch.Generator, optional): Only used without centres.
 
     Returns:
-        :math:`(\text{budget},)` int64 indices in pick order.
+        ``(picks, distances)``: :math:`(\text{budget},)` int64 indices in pick
+        order, and each pick's :math:`\delta_u` when it was picked (its
+        distance to the nearest centre, :math:`+\infty` for a first pick
+        without centres).
     """
     points = column_major(points.float())  # one matrix-vector product per pick
     dist = min_distance_to(points, points[centre_mask])
     dist[centre_mask] = -1.0
     sq_norms = points.square().sum(dim=1)
     picks = torch.empty(budget, dtype=torch.long, device=points.device)
+    picked_sq_dist = torch.empty(budget, dtype=dist.dtype, device=points.device)
     cold_start = not bool(centre_mask.any())
     for step in progress_bar(range(budget), "k-center picks"):
         if step == 0 and cold_start:
@@ -67,18 +80,21 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
         else:
             pick = torch.argmax(dist)
         picks[step] = pick
+        picked_sq_dist[step] = dist[pick]
         new = (sq_norms + sq_norms[pick]).sub_(points @ points[pick], alpha=2.0).clamp_(min=0)
         torch.minimum(dist, new, out=dist)
         dist[pick] = -1.0
-    return picks
+    return picks, picked_sq_dist.sqrt()
 
 
 def k_center_greedy(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                     budget: int, *, generator: Optional[torch.Generator] = None,
-                    candidates: Optional[int] = None) -> Tensor:
+                    candidates: Optional[int] = None) -> PicksAndScores:
     r"""The k-center greedy selector (CoreSet on raw features, CoreGCN on the
     GCN's first-layer embeddings): the labelled items are the initial centres,
-    see :func:`k_center_greedy_indices`. ``scores`` are unused.
+    see :func:`k_center_greedy_picks`; each pick's ``"distance"`` is its
+    distance to the nearest labelled or earlier pick when it was picked.
+    ``scores`` are unused.
 
     Args:
         candidates (int, optional): For large pools, pick only among this many
@@ -90,7 +106,10 @@ def k_center_greedy(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     """
     nodes = draw_subset(labelled_mask, candidates, budget, generator, "candidates",
                         "k_center_greedy")
-    if nodes.numel() == labelled_mask.numel():
-        return k_center_greedy_indices(embeddings, labelled_mask, budget, generator)
-    return nodes[k_center_greedy_indices(embeddings[nodes], labelled_mask[nodes], budget,
-                                         generator)]
+    if nodes.numel() == labelled_mask.numel():  # the whole pool, without copying it
+        picks, distance = k_center_greedy_picks(embeddings, labelled_mask, budget, generator)
+    else:
+        local, distance = k_center_greedy_picks(embeddings[nodes], labelled_mask[nodes],
+                                                budget, generator)
+        picks = nodes[local]
+    return picks, {"distance": distance}

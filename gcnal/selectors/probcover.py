@@ -11,6 +11,7 @@ from torch import Tensor
 from ..progress import progress_bar
 from ..validation import check_int, check_real
 from .kmeans import kmeans
+from .ranking import PicksAndScores
 
 
 def knn_distances(features: Tensor, k: int, *, normalized: bool = False) -> Tuple[Tensor, Tensor]:
@@ -92,7 +93,7 @@ def coverage(edges: Tensor, selected: Tensor, num_items: int) -> float:
 
 
 def max_coverage(edges: Tensor, labelled_mask: Tensor, budget: int,
-                 generator: Optional[torch.Generator] = None) -> Tensor:
+                 generator: Optional[torch.Generator] = None) -> Tuple[Tensor, Tensor]:
     r"""Greedy max coverage: the labelled items' balls start covered; each
     step picks the unlabelled item whose ball holds the most uncovered
     points (ties to the lowest index) and covers them. Once everything is
@@ -100,7 +101,9 @@ def max_coverage(edges: Tensor, labelled_mask: Tensor, budget: int,
     does. :math:`O(E)` per pick, vectorised.
 
     Returns:
-        :math:`(\text{budget},)` int64 indices in pick order.
+        ``(picks, gains)``: :math:`(\text{budget},)` int64 indices in pick
+        order, and how many uncovered items each pick's ball covered (0 for
+        the uniform draws).
     """
     n = labelled_mask.numel()
     centre, covered_by = edges
@@ -108,6 +111,7 @@ def max_coverage(edges: Tensor, labelled_mask: Tensor, budget: int,
     covered[covered_by[labelled_mask[centre]]] = True
     available = ~labelled_mask.clone()
     picks = torch.empty(budget, dtype=torch.long, device=edges.device)
+    gains = torch.zeros(budget, dtype=torch.long, device=edges.device)
     for step in progress_bar(range(budget), "ProbCover picks"):
         live = ~covered[covered_by]
         degree = torch.zeros(n, dtype=torch.long, device=edges.device)
@@ -120,15 +124,16 @@ def max_coverage(edges: Tensor, labelled_mask: Tensor, budget: int,
             picks[step:] = rest[order[:budget - step]]
             break
         picks[step] = best
+        gains[step] = degree[best]
         available[best] = False
         covered[covered_by[centre == best]] = True
-    return picks
+    return picks, gains
 
 
 def probcover(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, budget: int,
               *, generator: Optional[torch.Generator] = None, delta: Optional[float] = None,
               num_clusters: Optional[int] = None, alpha: float = 0.95,
-              k: int = 50) -> Tensor:
+              k: int = 50) -> PicksAndScores:
     r"""ProbCover, "Active Learning Through a Covering Lens" (Yehuda et al.,
     NeurIPS 2022, https://arxiv.org/abs/2205.11320): pick the items whose
     :math:`\delta`-balls cover the most of the pool not yet covered by the
@@ -174,8 +179,10 @@ def probcover(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
             the centre among their :math:`k` nearest. (default: :obj:`50`)
 
     Returns:
-        :math:`(\text{budget},)` int64 indices, unique, all unlabelled, in
-        pick order.
+        ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
+        unique, all unlabelled, in pick order, and per pick its
+        ``"coverage_gain"`` (uncovered items its ball covered, see
+        :func:`max_coverage`) and the ``"delta"`` in use.
     """
     from ..graph import l2_normalize
 
@@ -192,4 +199,7 @@ def probcover(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
         num_clusters = min(num_clusters, n)
         _, pseudo = kmeans(vectors, num_clusters, generator=generator)
         delta = purity_delta(index, distance, pseudo, alpha)
-    return max_coverage(ball_edges(index, distance, delta), labelled_mask, budget, generator)
+    picks, gains = max_coverage(ball_edges(index, distance, delta), labelled_mask, budget,
+                                generator)
+    return picks, {"coverage_gain": gains,
+                   "delta": torch.full((budget,), float(delta), device=picks.device)}

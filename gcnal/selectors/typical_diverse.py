@@ -3,7 +3,7 @@ recommended selector."""
 from __future__ import annotations
 
 import math
-from typing import Optional, Union
+from typing import Dict, Optional, Union
 
 import torch
 from torch import Tensor
@@ -13,6 +13,7 @@ from ..progress import progress_bar
 from ..validation import check_choice, check_int, check_real
 from .kcenter import min_distance_to
 from .probability import top2_gap
+from .ranking import PicksAndScores
 from .typiclust import typicality
 
 #: Pool items whose neighbourhood radius is measured to set the default radius,
@@ -49,7 +50,7 @@ def cell_radius(vectors: Tensor, cells: int, generator: Optional[torch.Generator
 def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                     budget: int, *, generator: Optional[torch.Generator] = None, k: int = 20,
                     uncertainty_weight: float = 0.5, radius: Union[str, float] = "auto",
-                    knn_backend: str = "torch") -> Tensor:
+                    knn_backend: str = "torch") -> PicksAndScores:
     r"""Typicality-weighted picks, kept apart by a radius, tilted towards the
     learner's uncertainty when its probabilities are given.
 
@@ -98,8 +99,12 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
             (default: :obj:`"torch"`)
 
     Returns:
-        :math:`(\text{budget},)` int64 indices, unique, all unlabelled, in
-        pick order.
+        ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
+        unique, all unlabelled, in pick order, and per pick its
+        ``"typicality"`` :math:`t_i`, its ``"uncertainty"`` :math:`u_i` (only
+        when the uncertainty is used), its ``"score"`` :math:`s_i` and the
+        ``"radius"`` :math:`r` in force when it was picked (0 once the
+        radius has halved away).
     """
     from ..graph import l2_normalize
     from ..graph import KNN_BACKENDS
@@ -112,16 +117,22 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
-    pool_score = percentile_rank(typicality(vectors, k, knn_backend, normalized=True)[unlabelled])
+    columns: Dict[str, Tensor] = {
+        "typicality": typicality(vectors, k, knn_backend, normalized=True)}
+    pool_score = percentile_rank(columns["typicality"][unlabelled])
     if scores is not None and uncertainty_weight > 0:
-        uncertain = percentile_rank(-top2_gap(scores.float())[unlabelled])
+        gap = top2_gap(scores.float())
+        columns["uncertainty"] = 1.0 - gap
+        uncertain = percentile_rank(-gap[unlabelled])
         pool_score = pool_score.pow(1.0 - uncertainty_weight) * uncertain.pow(uncertainty_weight)
     score[unlabelled] = pool_score
+    columns["score"] = score.clone()
     if radius == "auto":
         radius = cell_radius(vectors, int(labelled_mask.sum()) + budget, generator)
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
     vectors = column_major(vectors)  # one matrix-vector product per pick
     picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
+    radius_in_force = []
     for step in progress_bar(range(budget), "typical_diverse picks"):
         eligible = (score >= 0) & (delta > radius)
         while not bool(eligible.any()):
@@ -129,8 +140,10 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
             eligible = (score >= 0) & (delta > radius)
         pick = torch.argmax(torch.where(eligible, score, -2.0))
         picks[step] = pick
+        radius_in_force.append(max(radius, 0.0))
         score[pick] = -1.0
         # unit vectors: |v_i - v_p|^2 = 2 - 2 v_i . v_p
         torch.minimum(delta, (2.0 - 2.0 * (vectors @ vectors[pick])).clamp_(min=0).sqrt_(),
                       out=delta)
-    return picks
+    return picks, {**{name: values[picks] for name, values in columns.items()},
+                   "radius": torch.tensor(radius_in_force, device=vectors.device)}

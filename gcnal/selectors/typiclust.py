@@ -10,6 +10,7 @@ from torch import Tensor
 from ..progress import progress_bar
 from ..validation import check_int
 from .kmeans import kmeans
+from .ranking import PicksAndScores
 
 
 def typicality(points: Tensor, k: int = 20, backend: str = "torch", *,
@@ -41,7 +42,7 @@ def typicality(points: Tensor, k: int = 20, backend: str = "torch", *,
 
 def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, budget: int,
               *, generator: Optional[torch.Generator] = None, k: int = 20,
-              max_clusters: int = 500, min_cluster_size: int = 5) -> Tensor:
+              max_clusters: int = 500, min_cluster_size: int = 5) -> PicksAndScores:
     r"""TypiClust, "Active Learning on a Budget: Opposite Strategies Suit High
     and Low Budgets" (Hacohen et al., ICML 2022, https://arxiv.org/abs/2202.02794).
 
@@ -69,8 +70,10 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
             last. (default: :obj:`5`)
 
     Returns:
-        :math:`(\text{budget},)` int64 indices, unique, all unlabelled, in
-        pick order.
+        ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
+        unique, all unlabelled, in pick order, and per pick its
+        ``"typicality"`` among its cluster's remaining items and its
+        ``"cluster_size"`` (items in its cluster).
     """
     from ..graph import l2_normalize
 
@@ -86,6 +89,7 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
     existing = torch.bincount(labels[taken], minlength=num_clusters)
     remaining = sizes - existing
     picks = torch.empty(budget, dtype=torch.long, device=labels.device)
+    picked_typicality = torch.empty(budget, device=labels.device)
     for step in progress_bar(range(budget), "TypiClust picks"):
         small = sizes <= min_cluster_size
         if bool((remaining[~small] > 0).any()):
@@ -97,9 +101,12 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
         eligible &= sizes == sizes[eligible].max()
         cluster = int(torch.nonzero(eligible, as_tuple=True)[0][0])
         members = torch.nonzero((labels == cluster) & ~taken, as_tuple=True)[0]
-        best = members[torch.argmax(typicality(vectors[members], k, normalized=True))]
+        member_typicality = typicality(vectors[members], k, normalized=True)
+        best_member = torch.argmax(member_typicality)
+        best = members[best_member]
         picks[step] = best
+        picked_typicality[step] = member_typicality[best_member]
         taken[best] = True
         existing[cluster] += 1
         remaining[cluster] -= 1
-    return picks
+    return picks, {"typicality": picked_typicality, "cluster_size": sizes[labels[picks]]}

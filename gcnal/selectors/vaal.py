@@ -10,7 +10,7 @@ from torch import Tensor
 from ..errors import InvalidParameterError
 from ..vaal import ConvDecoder, ConvEncoder, labelled_probability, normalize_ranking, train_vaal
 from .random_sampling import random_sampling
-from .ranking import rank_unlabelled
+from .ranking import PicksAndScores, rank_with_scores
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def vaal(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, bu
          generator: Optional[torch.Generator] = None, epochs: int = 5, batch_size: int = 128,
          z_dim: int = 32, hidden_channels: int = 256, lr: float = 5e-4, beta: float = 1.0,
          adversary_weight: float = 1.0, vae_steps: int = 2,
-         image_shape: Optional[Sequence[int]] = None) -> Tensor:
+         image_shape: Optional[Sequence[int]] = None) -> PicksAndScores:
     r"""VAAL (Sinha et al., ICCV 2019, https://arxiv.org/abs/1904.00370) and,
     given a predicted loss, TA-VAAL (Kim et al., CVPR 2021,
     https://arxiv.org/abs/2002.04709), on feature vectors: gcnal's
@@ -42,7 +42,8 @@ def vaal(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, bu
     :math:`r` when ``scores`` is ``None`` (``method="vaal"``). Ties go to the
     lowest index. All randomness comes from ``generator``. With no labelled
     item there is nothing to tell apart: the picks are uniformly random
-    (VAAL's own first round) and a warning is logged.
+    (VAAL's own first round, no per-pick score) and a warning is logged;
+    otherwise each pick's ``"labelled_probability"`` is its :math:`D(\cdot)`.
 
     Time: :math:`\text{epochs} \cdot \lceil N / \text{batch\_size} \rceil`
     iterations of 2 VAE steps and 1 discriminator step (395 for the defaults
@@ -94,8 +95,9 @@ def vaal(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, bu
                          hidden_channels=hidden_channels, epochs=epochs, batch_size=batch_size,
                          lr=lr, beta=beta, adversary_weight=adversary_weight,
                          vae_steps=vae_steps, generator=generator)
-    return rank_unlabelled(labelled_probability(trained.model, items, ranking),
-                           labelled_mask, budget)
+    probability = labelled_probability(trained.model, items, ranking)
+    return rank_with_scores(probability, labelled_mask, budget,
+                            labelled_probability=probability)
 
 
 def _as_images(embeddings: Tensor, image_shape: Sequence[int]) -> Tensor:

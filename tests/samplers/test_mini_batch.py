@@ -98,17 +98,17 @@ def test_auto_batch_size_is_full_batch_for_small_pools(clustered_pool, monkeypat
 
 def test_select_reports_mini_batch_training(clustered_pool):
     x, labelled, _ = clustered_pool()
-    sel = gcnal.select(x, labelled, 5, method="core_gcn", graph="knn", k=8, epochs=5,
-                       batch_size=64, seed=0, return_info=True)
+    sel = gcnal.select(x, labelled, 5, method="core_gcn", seed=0, return_info=True,
+                       options={"graph": "knn", "k": 8, "epochs": 5, "batch_size": 64})
     assert sel.info["training"] == "mini-batches of 64 (4 per epoch)"
     assert len(set(sel.indices.tolist())) == 5 and not labelled[sel.indices].any()
-    sel = gcnal.select(x, labelled, 5, method="uncertain_gcn", graph="knn", k=8, epochs=2, seed=0,
-                       return_info=True)
+    sel = gcnal.select(x, labelled, 5, method="uncertain_gcn", seed=0, return_info=True,
+                       options={"graph": "knn", "k": 8, "epochs": 2})
     assert sel.info["training"] == "full batch"
 
 
 @pytest.mark.parametrize("bad", [0, "big", 2.5])
 def test_select_rejects_a_bad_batch_size(clustered_pool, bad):
     x, labelled, _ = clustered_pool()
-    with pytest.raises(InvalidParameterError, match="'batch_size' parameter of select"):
-        gcnal.select(x, labelled, 5, batch_size=bad)
+    with pytest.raises(InvalidParameterError, match="'batch_size' parameter of select.*int"):
+        gcnal.select(x, labelled, 5, method="core_gcn", options={"batch_size": bad})

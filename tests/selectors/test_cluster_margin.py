@@ -51,8 +51,8 @@ def test_picks_come_from_the_lowest_margin_candidates_and_alternate_clusters():
     candidates = [i for i in range(200) if not mask[i]][:16]  # margin grows with the index
     assert set(picks.tolist()) <= set(candidates) and len(set(picks.tolist())) == 8
     assert blob[picks].tolist() in ([0, 1] * 4, [1, 0] * 4)
-    scores = sel.info["pick_scores"]
-    assert np.allclose(scores["margin"].numpy(), margin[picks], atol=1e-6)
+    scores = sel.pick_scores
+    assert np.allclose(scores["margin"], margin[picks], atol=1e-6)
     assert len(set(scores["cluster"].tolist())) == 2
 
 

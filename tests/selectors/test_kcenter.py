@@ -61,7 +61,7 @@ def test_min_distance_blocks_match_full_matrix(monkeypatch):
 def test_selector_signature_uses_embeddings():
     emb = torch.tensor([[0.0], [10.0], [3.0]])
     labelled = torch.tensor([True, False, False])
-    assert k_center_greedy(None, emb, labelled, 2).tolist() == [1, 2]
+    assert k_center_greedy(None, emb, labelled, 2)[0].tolist() == [1, 2]
 
 
 def _pool(seed=0, n=400):
@@ -75,7 +75,7 @@ def _pool(seed=0, n=400):
 def test_candidates_restrict_the_picks_to_a_generator_drawn_subset():
     points, labelled = _pool()
     picks = k_center_greedy(None, points, labelled, 10, candidates=50,
-                            generator=torch.Generator().manual_seed(3))
+                            generator=torch.Generator().manual_seed(3))[0]
     unlabelled = torch.nonzero(~labelled, as_tuple=True)[0]
     draw = unlabelled[torch.randperm(unlabelled.numel(),
                                      generator=torch.Generator().manual_seed(3))[:50]]
@@ -85,15 +85,15 @@ def test_candidates_restrict_the_picks_to_a_generator_drawn_subset():
     expected = nodes[k_center_greedy_indices(points[nodes], labelled[nodes], 10)]
     assert picks.tolist() == expected.tolist()
     again = k_center_greedy(None, points, labelled, 10, candidates=50,
-                            generator=torch.Generator().manual_seed(3))
+                            generator=torch.Generator().manual_seed(3))[0]
     assert torch.equal(picks, again)
 
 
 def test_candidates_default_and_past_the_pool_keep_the_full_pool_behaviour():
     points, labelled = _pool()
     full = k_center_greedy_indices(points, labelled, 10)
-    assert torch.equal(k_center_greedy(None, points, labelled, 10), full)
-    assert torch.equal(k_center_greedy(None, points, labelled, 10, candidates=10_000), full)
+    assert torch.equal(k_center_greedy(None, points, labelled, 10)[0], full)
+    assert torch.equal(k_center_greedy(None, points, labelled, 10, candidates=10_000)[0], full)
 
 
 @pytest.mark.parametrize("bad", [5, 0, 2.5])
@@ -110,6 +110,6 @@ def test_select_reports_the_candidates():
 
     points, labelled = _pool()
     sel = gcnal.select(points, labelled, 10, method="coreset", seed=0,
-                       selector_options={"candidates": 60}, return_info=True)
-    assert sel.info["selector_options"] == {"candidates": 60}
+                       options={"candidates": 60}, return_info=True)
+    assert sel.info["options"] == {"candidates": 60}
     assert not labelled[sel.indices].any()

@@ -31,12 +31,12 @@ def test_max_coverage_by_hand():
     # balls: 0 covers {0, 1, 2}, 3 covers {3, 4}, everyone covers itself
     edges = torch.tensor([[0, 0, 0, 1, 2, 3, 3, 4], [0, 1, 2, 1, 2, 3, 4, 4]])
     none = torch.zeros(5, dtype=torch.bool)
-    assert max_coverage(edges, none, 2).tolist() == [0, 3]
+    assert max_coverage(edges, none, 2)[0].tolist() == [0, 3]
     labelled = none.clone()
     labelled[1] = True  # covers only itself
-    assert max_coverage(edges, labelled, 2).tolist() == [0, 3]
+    assert max_coverage(edges, labelled, 2)[0].tolist() == [0, 3]
     labelled[0] = True
-    assert max_coverage(edges, labelled, 1).tolist() == [3]
+    assert max_coverage(edges, labelled, 1)[0].tolist() == [3]
 
 
 def test_probcover_coverage_grows_monotonically_with_the_budget(blobs, gen):
@@ -49,7 +49,7 @@ def test_probcover_coverage_grows_monotonically_with_the_budget(blobs, gen):
     covered = [coverage(edges, labelled, 240)]
     previous = None
     for budget in range(1, 16):
-        picks = probcover(None, x, labelled, budget, generator=gen(), delta=delta)
+        picks = probcover(None, x, labelled, budget, generator=gen(), delta=delta)[0]
         covered.append(coverage(edges, labelled | _mask(picks, 240), 240))
         if previous is not None:
             assert picks[:-1].tolist() == previous.tolist()  # a larger budget extends
@@ -67,15 +67,15 @@ def _mask(indices, n):
 def test_probcover_skips_clusters_the_labelled_items_cover(blobs, gen):
     x, assign = blobs()
     labelled = (assign < 3) & (torch.arange(240) < 30)  # 5 items in each of clusters 0-2
-    picks = probcover(None, x, labelled, 3, generator=gen(), num_clusters=6)
+    picks = probcover(None, x, labelled, 3, generator=gen(), num_clusters=6)[0]
     assert sorted(assign[picks].tolist()) == [3, 4, 5]
 
 
 def test_probcover_falls_back_to_random_once_everything_is_covered(blobs, gen):
     x, _ = blobs(num_clusters=2, per_cluster=10)
     none = torch.zeros(20, dtype=torch.bool)
-    a = probcover(None, x, none, 20, generator=gen(0))
-    b = probcover(None, x, none, 20, generator=gen(0))
+    a = probcover(None, x, none, 20, generator=gen(0))[0]
+    b = probcover(None, x, none, 20, generator=gen(0))[0]
     assert torch.equal(a, b) and sorted(a.tolist()) == list(range(20))
 
 

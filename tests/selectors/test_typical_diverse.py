@@ -34,7 +34,7 @@ def test_no_two_picks_closer_than_the_radius_when_the_pool_allows(radius, gen):
     labelled = torch.zeros(400, dtype=torch.bool)
     labelled[:5] = True
     v = l2_normalize(x)
-    picks = typical_diverse(None, x, labelled, 8, generator=gen(), radius=radius)
+    picks = typical_diverse(None, x, labelled, 8, generator=gen(), radius=radius)[0]
     assert _pairwise(v[picks]).min() > radius
     assert torch.cdist(v[picks], v[labelled]).min() > radius
 
@@ -43,14 +43,14 @@ def test_radius_halves_when_the_pool_has_no_room_left(blobs, gen):
     x, _ = blobs(num_clusters=2, per_cluster=20)
     labelled = torch.zeros(40, dtype=torch.bool)
     labelled[0] = True
-    picks = typical_diverse(None, x, labelled, 39, generator=gen(), radius=1.9)
+    picks = typical_diverse(None, x, labelled, 39, generator=gen(), radius=1.9)[0]
     assert sorted(picks.tolist()) == list(range(1, 40))
 
 
 def test_without_probs_the_first_pick_is_the_most_typical(blobs, gen):
     x, _ = blobs(num_clusters=3, per_cluster=30)
     labelled = torch.zeros(90, dtype=torch.bool)
-    picks = typical_diverse(None, x, labelled, 1, generator=gen())
+    picks = typical_diverse(None, x, labelled, 1, generator=gen())[0]
     assert int(picks[0]) == int(typicality(l2_normalize(x), 20).argmax())
 
 
@@ -63,7 +63,7 @@ def test_skips_outliers_that_k_center_picks(blobs, gen):
     x = torch.cat([x, outliers])
     labelled = torch.zeros(125, dtype=torch.bool)
     labelled[torch.nonzero(assign == 0, as_tuple=True)[0][:3]] = True
-    picks = typical_diverse(None, x, labelled, 4, generator=gen())
+    picks = typical_diverse(None, x, labelled, 4, generator=gen())[0]
     assert (picks < 120).all()
     assert set(assign[picks].tolist()) >= {1, 2}
     coreset = gcnal.select(x, labelled, 4, method="coreset")
@@ -77,7 +77,7 @@ def test_full_uncertainty_weight_without_radius_is_margin_sampling(gen):
     labelled = torch.zeros(200, dtype=torch.bool)
     labelled[::7] = True
     picks = typical_diverse(probs, x, labelled, 10, generator=gen(), uncertainty_weight=1.0,
-                            radius=0.0)
+                            radius=0.0)[0]
     expected = gcnal.select(x, labelled, 10, method="margin", probs=probs)
     assert picks.tolist() == expected.tolist()
     assert (top2_gap(probs)[picks] <= top2_gap(probs)[~labelled].sort().values[9]).all()
@@ -106,11 +106,14 @@ def test_same_seed_same_picks_and_global_rng_untouched(blobs):
     np.testing.assert_array_equal(a, b)
 
 
-def test_mc_probs_are_refused_with_the_parameter_named(blobs):
+def test_mc_probs_are_accepted_and_not_read(blobs):
     x, _ = blobs(per_cluster=5)
-    with pytest.raises(InvalidParameterError, match="'mc_probs'"):
-        gcnal.select(x, torch.zeros(30, dtype=torch.bool), 3, method="typical_diverse",
-                     mc_probs=torch.full((30, 2, 3), 1 / 3))
+    none = torch.zeros(30, dtype=torch.bool)
+    sel = gcnal.select(x, none, 3, method="typical_diverse", seed=0,
+                       mc_probs=torch.full((30, 2, 3), 1 / 3), return_info=True)
+    assert sel.info["signals_used"] == []
+    assert sel.indices.tolist() == gcnal.select(x, none, 3, method="typical_diverse",
+                                                seed=0).tolist()
 
 
 @pytest.mark.parametrize("name, value", [("uncertainty_weight", 1.5), ("uncertainty_weight", True),
@@ -118,9 +121,9 @@ def test_mc_probs_are_refused_with_the_parameter_named(blobs):
                                          ("knn_backend", "annoy")])
 def test_bad_options_name_the_parameter(blobs, name, value):
     x, _ = blobs(per_cluster=5)
-    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of typical_diverse"):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
         gcnal.select(x, torch.zeros(30, dtype=torch.bool), 3, method="typical_diverse",
-                     selector_options={name: value})
+                     options={name: value})
 
 
 def test_faiss_backend_gives_about_the_same_picks(blobs):

@@ -21,13 +21,13 @@ def test_typicality_by_hand():
 def test_typiclust_goes_to_uncovered_clusters_first(blobs, gen):
     x, assign = blobs()
     labelled = (assign < 4) & (torch.arange(240) < 40)  # clusters 0-3 labelled
-    picks = typiclust(None, x, labelled, 2, generator=gen(), max_clusters=6)
+    picks = typiclust(None, x, labelled, 2, generator=gen(), max_clusters=6)[0]
     assert sorted(assign[picks].tolist()) == [4, 5]
 
 
 def test_typiclust_picks_the_most_typical_member(blobs, gen):
     x, assign = blobs(num_clusters=2, per_cluster=30)
-    picks = typiclust(None, x, torch.zeros(60, dtype=torch.bool), 2, generator=gen())
+    picks = typiclust(None, x, torch.zeros(60, dtype=torch.bool), 2, generator=gen())[0]
     v = l2_normalize(x)
     for p in picks.tolist():
         members = torch.nonzero(assign == assign[p], as_tuple=True)[0]

@@ -25,7 +25,7 @@ def _two_clusters(n=200, d=8, seed=0):
 
 def test_picks_come_mostly_from_the_cluster_without_labels(gen):
     x, mask, cluster = _two_clusters()
-    picks = vaal(None, x, mask, 20, generator=gen(0), **FAST)
+    picks = vaal(None, x, mask, 20, generator=gen(0), **FAST)[0]
     assert not mask[picks].any() and picks.unique().numel() == 20
     assert float(cluster[picks].float().mean()) >= 0.8
 
@@ -37,8 +37,8 @@ def test_ta_vaal_prefers_the_high_predicted_loss_group_more_than_vaal(gen):
     mask[torch.randperm(240, generator=g)[:40]] = True
     group = torch.arange(240) % 2 == 1
     loss = 2.0 * (group & ~mask) + 0.1 * torch.randn(240, generator=g)
-    plain = vaal(None, x, mask, 20, generator=gen(1), **FAST)
-    aware = vaal(loss, x, mask, 20, generator=gen(1), **FAST)
+    plain = vaal(None, x, mask, 20, generator=gen(1), **FAST)[0]
+    aware = vaal(loss, x, mask, 20, generator=gen(1), **FAST)[0]
     assert float(group[aware].float().mean()) > float(group[plain].float().mean())
     assert float(group[aware].float().mean()) >= 0.8
 
@@ -58,12 +58,13 @@ def test_ta_vaal_preset_reads_predicted_loss():
     x, mask, _ = _two_clusters(n=60)
     loss = np.linspace(0, 1, 60).astype(np.float32)
     picks = gcnal.select(x.numpy(), mask.numpy(), 5, method="ta_vaal", seed=0,
-                         predicted_loss=loss, selector_options={"epochs": 1})
+                         predicted_loss=loss, options={"epochs": 1})
     assert len(set(picks.tolist())) == 5
     with pytest.raises(InvalidParameterError, match="'predicted_loss'"):
         gcnal.select(x.numpy(), mask.numpy(), 5, method="ta_vaal")
-    with pytest.raises(InvalidParameterError, match="'predicted_loss'.*does not use"):
-        gcnal.select(x.numpy(), mask.numpy(), 5, method="vaal", predicted_loss=loss)
+    vaal = gcnal.select(x.numpy(), mask.numpy(), 5, method="vaal", seed=0,
+                        predicted_loss=loss, options={"epochs": 1}, return_info=True)
+    assert vaal.info["signals_used"] == []  # vaal accepts the signal but does not read it
 
 
 @pytest.mark.parametrize("name, value", [("epochs", 0), ("beta", -0.5), ("lr", "fast"),
@@ -71,9 +72,9 @@ def test_ta_vaal_preset_reads_predicted_loss():
 def test_option_errors_name_the_parameter(name, value):
     x, mask, _ = _two_clusters(n=40)
     with pytest.raises(InvalidParameterError, match=f"'{name}'"):
-        gcnal.select(x.numpy(), mask.numpy(), 3, method="vaal", selector_options={name: value})
-    with pytest.raises(InvalidParameterError, match="'selector_options'.*unknown \\['epoch'\\]"):
-        gcnal.select(x.numpy(), mask.numpy(), 3, method="vaal", selector_options={"epoch": 1})
+        gcnal.select(x.numpy(), mask.numpy(), 3, method="vaal", options={name: value})
+    with pytest.raises(InvalidParameterError, match="'options'.*unknown \\['epoch'\\]"):
+        gcnal.select(x.numpy(), mask.numpy(), 3, method="vaal", options={"epoch": 1})
 
 
 def test_scores_of_the_wrong_shape_are_refused(gen):
@@ -86,9 +87,9 @@ def test_no_labelled_item_picks_at_random_with_a_warning(gen, caplog):
     x, _, _ = _two_clusters(n=40)
     none = torch.zeros(40, dtype=torch.bool)
     with caplog.at_level(logging.WARNING):
-        picks = vaal(None, x, none, 6, generator=gen(0))
+        picks = vaal(None, x, none, 6, generator=gen(0))[0]
     assert picks.unique().numel() == 6 and "no labelled item" in caplog.text
-    assert torch.equal(picks, vaal(None, x, none, 6, generator=gen(0)))
+    assert torch.equal(picks, vaal(None, x, none, 6, generator=gen(0))[0])
 
 
 def test_image_shape_trains_the_convolutional_vae_on_flattened_images(gen):
@@ -98,7 +99,7 @@ def test_image_shape_trains_the_convolutional_vae_on_flattened_images(gen):
     mask = torch.zeros(120, dtype=torch.bool)
     mask[:30] = True                                     # labels from the first group only
     picks = vaal(None, images.flatten(1), mask, 10, generator=gen(1), epochs=5,
-                 image_shape=(1, 8, 8))
+                 image_shape=(1, 8, 8))[0]
     assert picks.unique().numel() == 10 and not mask[picks].any()
     assert float((picks >= 60).float().mean()) >= 0.7
 
