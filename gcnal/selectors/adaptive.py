@@ -265,10 +265,10 @@ def typical_margin(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: 
 
     Args:
         k (int): Neighbours for the typicality. (default: :obj:`20`)
-        candidate_factor (int): :math:`m`, margin candidates per exploiting
-            pick. (default: :obj:`10`)
-        competence (float or str): :math:`\kappa` in :math:`[0, 1]` to fix the
-            split and the tilt, or ``"auto"`` to measure it.
+        candidate_factor (int): Margin candidates per exploiting pick
+            (:math:`m`). (default: :obj:`10`)
+        competence (float or str): The competence in [0, 1] that sets the
+            split and the tilt (:math:`\kappa`), or ``"auto"`` to measure it.
             (default: :obj:`"auto"`)
         knn_backend (str): :func:`~gcnal.graph.knn_search`'s backend for the
             typicality. (default: :obj:`"torch"`)
