@@ -268,7 +268,7 @@ def typical_margin(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: 
         candidate_factor (int): Margin candidates per exploiting pick
             (:math:`m`). (default: :obj:`10`)
         competence (float or str): The competence in [0, 1] that sets the
-            split and the tilt (:math:`\kappa`), or ``"auto"`` to measure it.
+            split and the tilt, or ``"auto"`` to measure it.
             (default: :obj:`"auto"`)
         knn_backend (str): :func:`~gcnal.graph.knn_search`'s backend for the
             typicality. (default: :obj:`"torch"`)
