@@ -198,7 +198,7 @@ def run_trial(
                     signals = {signal: signals[signal]}
                 if method in IMAGE_METHODS:
                     features = images.flatten(1)
-                    options = {"selector_options": {"image_shape": tuple(images.shape[1:])}}
+                    options = {"options": {"image_shape": tuple(images.shape[1:])}}
         feature_time = time.perf_counter() - t0
         picks, timings, sel_time, sel_info = select_batch(
             method,

@@ -29,9 +29,9 @@ RESULTS = Path(__file__).parent / "results" / "select_speed"
 
 def run_gcnal(features, labelled, args, label, sampler_options=None):
     start = time.perf_counter()
+    options = {"epochs": args.epochs, "normalization": "column", **(sampler_options or {})}
     sel = gcnal.select(features, labelled, args.budget, method="uncertain_gcn", seed=args.seed,
-                       epochs=args.epochs, normalization="column",
-                       sampler_options=sampler_options, return_info=True)
+                       options=options, return_info=True)
     total = time.perf_counter() - start
     return {"path": label, "graph_form": sel.info["graph"], **sel.timings, "total": total,
             "picks": sel.indices.tolist()}

@@ -57,7 +57,7 @@ def select_batch(
         budget: items to pick.
         seed: gcnal's seed for this selection.
         **options: passed through to ``gcnal.select``: the method's learner
-            signal (e.g. ``probs=``), ``selector_options`` ...
+            signal (e.g. ``probs=``), ``options={...}`` ...
 
     Returns:
         ``(indices, timings, seconds, info)``: int64 numpy pool indices in

@@ -23,7 +23,7 @@ method                     learner                                signal
 ========================== ====================================== ====================
 
 ``vaal`` and ``ta_vaal`` also select on the pool's **images** (flattened, with
-``selector_options={"image_shape": (C, H, W)}``: the papers' convolutional
+``options={"image_shape": (C, H, W)}``: the papers' convolutional
 VAE), not on the learner's features. Every other method keeps the plain
 learner (cross-entropy) and its penultimate features.
 """

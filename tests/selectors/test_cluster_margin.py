@@ -45,7 +45,7 @@ def test_picks_come_from_the_lowest_margin_candidates_and_alternate_clusters():
     mask = np.zeros(200, dtype=bool)
     mask[[1, 4]] = True
     sel = gcnal.select(features, mask, 8, method="cluster_margin", probs=probs, seed=0,
-                       selector_options={"margin_candidates": 2.0, "num_clusters": 2},
+                       options={"margin_candidates": 2.0, "num_clusters": 2},
                        return_info=True)
     picks = sel.indices
     candidates = [i for i in range(200) if not mask[i]][:16]  # margin grows with the index
@@ -61,7 +61,7 @@ def test_one_candidate_per_pick_is_margin_sampling():
     mask = np.zeros(200, dtype=bool)
     mask[:3] = True
     picks = gcnal.select(features, mask, 10, method="cluster_margin", probs=probs, seed=0,
-                         selector_options={"margin_candidates": 1.0})
+                         options={"margin_candidates": 1.0})
     margin = gcnal.select(features, mask, 10, method="margin", probs=probs)
     assert sorted(picks.tolist()) == sorted(margin.tolist())
 
@@ -74,11 +74,11 @@ def test_seeded_and_valid_on_a_sampled_clustering():
     mask[::5] = True
     opts = {"hac_sample": 50, "distance_threshold": 2.0}
     a = gcnal.select(features, mask, 25, method="cluster_margin", probs=probs, seed=1,
-                     selector_options=opts)
+                     options=opts)
     b = gcnal.select(features, mask, 25, method="cluster_margin", probs=probs, seed=1,
-                     selector_options=opts)
+                     options=opts)
     c = gcnal.select(features, mask, 25, method="cluster_margin", probs=probs, seed=2,
-                     selector_options=opts)
+                     options=opts)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert a.dtype == np.int64 and len(set(a.tolist())) == 25 and not mask[a].any()
 

@@ -133,7 +133,7 @@ def test_faiss_backend_gives_about_the_same_picks(blobs):
     labelled[:6] = True
     exact = gcnal.select(x, labelled, 20, method="typical_diverse", seed=0)
     fast = gcnal.select(x, labelled, 20, method="typical_diverse", seed=0,
-                        selector_options={"knn_backend": "faiss"})
+                        options={"knn_backend": "faiss"})
     assert len(set(exact.tolist()) & set(fast.tolist())) >= 16
 
 

@@ -48,7 +48,7 @@ def test_same_seed_same_picks_other_seed_other_picks_no_global_rng():
     features, labelled = x.numpy(), mask.numpy()
     state = torch.random.get_rng_state()
     run = lambda seed: gcnal.select(features, labelled, 15, method="vaal", seed=seed,  # noqa: E731
-                                    selector_options=FAST)
+                                    options=FAST)
     a, b, c = run(0), run(0), run(1)
     assert torch.equal(torch.random.get_rng_state(), state)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
