@@ -3,8 +3,9 @@ from .options import real
 from .registry import register_method, register_sampler, register_selector
 from .samplers import BatchTransformerSampler, GATSampler, GCNSampler
 from .selectors import (badge, bald, closest_to_margin, cluster_margin, entropy, featprop,
-                        k_center_greedy, learning_loss, least_confidence, margin, mc_entropy,
-                        probcover, random_sampling, typical_diverse, typiclust, vaal)
+                        gcn_typical_margin, k_center_greedy, learning_loss, least_confidence,
+                        margin, mc_entropy, probcover, random_sampling, typical_diverse,
+                        typical_margin, typiclust, vaal)
 
 register_sampler("gcn", GCNSampler)
 register_sampler("gat", GATSampler)
@@ -24,6 +25,8 @@ register_selector("bald", bald)
 register_selector("mc_entropy", mc_entropy)
 register_selector("vaal", vaal)
 register_selector("typical_diverse", typical_diverse)
+register_selector("typical_margin", typical_margin)
+register_selector("gcn_typical_margin", gcn_typical_margin)
 register_selector("badge", badge)
 register_selector("cluster_margin", cluster_margin)
 
@@ -90,6 +93,14 @@ register_method("typical_diverse", selector="typical_diverse", signal="probs",
                 signal_required=False,
                 description="gcnal's recommended default: the most typical (and, with probs, "
                             "uncertain) items, kept a pool-adapted radius apart")
+register_method("typical_margin", selector="typical_margin", signal="probs",
+                signal_required=False,
+                description="typical items while the labelled set is thin, diverse low-margin "
+                            "items once it predicts itself; the split measured each round")
+register_method("gcn_typical_margin", selector="gcn_typical_margin", signal="probs",
+                signal_required=False,
+                description="typical_margin exploring where UncertainGCN's sampler finds the "
+                            "graph unlike the labelled set")
 register_method("badge", selector="badge", signal="probs",
                 description="k-means++ seeding on last-layer gradient embeddings of the "
                             "learner's probs and features (Ash et al., ICLR 2020)")

@@ -4,10 +4,13 @@ picks, with the values that decided each pick (``pick_scores``: column name ->
 ``(budget,)`` tensor aligned with the picks; see
 :func:`gcnal.selection.split_selector_output`). A plug-in selector may return
 the indices alone."""
+from .adaptive import (diverse_margin, explore_exploit, labelled_competence,
+                       spread_greedy, typical_margin)
 from .badge import badge, gradient_sq_distance, hypothesis_residual, kmeans_pp_gradient_seeds
 from .bald import bald, mc_entropy, mutual_information
 from .cluster_margin import cluster_margin, round_robin
 from .featprop import featprop, propagate_features
+from .gcn_typical_margin import gcn_novelty, gcn_typical_margin
 from .hac import average_linkage, cut_dendrogram, sampled_hac_labels
 from .kcenter import (k_center_greedy, k_center_greedy_indices, k_center_greedy_picks,
                       min_distance_to)
@@ -33,8 +36,12 @@ __all__ = [
     "cluster_margin",
     "coverage",
     "cut_dendrogram",
+    "diverse_margin",
     "entropy",
+    "explore_exploit",
     "featprop",
+    "gcn_novelty",
+    "gcn_typical_margin",
     "gradient_sq_distance",
     "hypothesis_residual",
     "k_center_greedy",
@@ -44,6 +51,7 @@ __all__ = [
     "kmeans_plus_plus",
     "kmeans_pp_gradient_seeds",
     "knn_distances",
+    "labelled_competence",
     "learning_loss",
     "least_confidence",
     "margin",
@@ -59,10 +67,12 @@ __all__ = [
     "purity_delta",
     "random_sampling",
     "rank_unlabelled",
+    "spread_greedy",
     "round_robin",
     "sampled_hac_labels",
     "top2_gap",
     "typical_diverse",
+    "typical_margin",
     "typicality",
     "typiclust",
     "vaal",
