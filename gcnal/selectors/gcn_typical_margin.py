@@ -24,11 +24,14 @@ def gcn_novelty(features: Tensor, labelled_mask: Tensor, *, epochs: int = 200, h
     there is nothing to learn and every novelty is 1."""
     from ..graph import build_adjacency
     from ..samplers import GCNSampler, score_sampler, train_sampler
+    from ..seeding import global_rng_restored
 
     if not bool(labelled_mask.any()):
         return torch.ones(features.size(0), device=features.device)
     adj, _ = build_adjacency(features.float())
-    model = GCNSampler(features.size(1), hidden_channels=hidden, cached=True).to(features.device)
+    with global_rng_restored(features.device):  # the constructor's draws are replaced below
+        model = GCNSampler(features.size(1), hidden_channels=hidden,
+                           cached=True).to(features.device)
     train_sampler(model, adj.vectors, adj, labelled_mask, epochs=epochs, generator=generator)
     labelled_probability, _ = score_sampler(model, adj.vectors, adj)
     return 1.0 - labelled_probability
