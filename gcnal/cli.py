@@ -306,6 +306,8 @@ def _run_demo(args) -> int:
     from .demo import run_demo
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    logging.getLogger("gcnal").setLevel(logging.WARNING)  # one stage log per selection is noise
+    logging.getLogger("gcnal.demo").setLevel(logging.INFO)
     run_demo(out_dir=args.out, seeds=args.seeds, cycles=args.cycles, initial=args.initial,
              budget=args.budget, methods=methods)
     return 0
