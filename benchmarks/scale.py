@@ -130,10 +130,10 @@ def set_threads(threads, faiss_too: bool) -> None:
 
 
 def knn_search_rows(args) -> list:
-    """Every installed :func:`gcnal.knn.knn_search` backend on one pool, in
+    """Every installed :func:`gcnal.graph.knn_search` backend on one pool, in
     this process: seconds, and recall@k and speed-up against the exact torch
     search (which runs first)."""
-    from gcnal.knn import KNN_BACKENDS, knn_search
+    from gcnal.graph import KNN_BACKENDS, knn_search
     from gcnal.typing import WITH_FAISS
 
     backends = [b for b in KNN_BACKENDS if b == "torch" or WITH_FAISS]
@@ -181,7 +181,7 @@ def epoch_ab_rows(args) -> list:
     rounds alternating the order: fresh tensors every step (no workspace)
     and, on the factored dense graph, row-major features. Median seconds per
     epoch over ``--rounds`` rounds."""
-    from gcnal.adjacency import build_adjacency
+    from gcnal.graph import build_adjacency
     from gcnal.samplers import GCNSampler
 
     class FreshTensors(GCNSampler):

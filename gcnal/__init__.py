@@ -7,9 +7,8 @@ from . import presets as _presets  # noqa: F401  (registers the built-in methods
 from . import learner
 from .api import select
 from .errors import InvalidParameterError, MissingDependencyError, UnknownNameError
-from .adjacency import build_adjacency, pool_graph, to_networkx
-from .graph import CosineAdjacency, cosine_adjacency
-from .knn import KNNAdjacency, knn_search
+from .graph import (CosineAdjacency, KNNAdjacency, build_adjacency, cosine_adjacency, knn_search,
+                    pool_graph, to_networkx)
 from .registry import available_methods, register_method, register_sampler, register_selector
 from .selection import Selection
 

@@ -5,16 +5,14 @@ import logging
 import time
 from typing import Any, Callable, Dict, Optional, Union
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from .errors import InvalidParameterError
-from .adjacency import GRAPHS, build_adjacency
-from .graph import NORMALIZATIONS
-from .knn import KNN_BACKENDS
+from .graph import GRAPHS, KNN_BACKENDS, NORMALIZATIONS, build_adjacency
 from .options import supported_kwargs, user_options
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
+from .seeding import make_generator
 from .samplers import score_sampler, train_sampler
 from .samplers.training import resolve_batch_size
 from .selection import Selection, split_selector_output
@@ -23,21 +21,6 @@ from .validation import (as_feature_tensor, as_mask_tensor, check_budget, check_
                          check_real, resolve_device)
 
 log = logging.getLogger(__name__)
-
-
-def make_generator(seed: Union[int, torch.Generator, None], device: torch.device) -> torch.Generator:
-    """A generator on ``device`` seeded from ``seed`` (an int, a generator to
-    draw a seed from, or ``None`` for a fresh non-deterministic seed)."""
-    if isinstance(seed, torch.Generator):
-        seed = int(torch.randint(2**62, (1,), generator=seed))
-    elif seed is None:
-        seed = torch.Generator().seed()
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidParameterError("seed", "a non-negative int, a torch.Generator or None",
-                                    repr(seed))
-    generator = torch.Generator(device=device)
-    generator.manual_seed(int(seed))
-    return generator
 
 
 def _draw_subset(labelled: Tensor, subset: Optional[int], budget: int,
@@ -156,12 +139,12 @@ def select(features, labelled_mask, budget: int, method: str = "typical_diverse"
             factorised in :math:`O(Nd)` when no feature is negative), ``"knn"``
             (each item's ``k`` most similar items, :math:`O(Nk)`), or
             ``"auto"`` (dense while exact-and-linear or under 1 GiB, else
-            kNN; see :mod:`gcnal.adjacency`). (default: :obj:`"auto"`)
+            kNN; see :mod:`gcnal.graph.build`). (default: :obj:`"auto"`)
         k (int): Neighbours per item of the kNN graph. (default: :obj:`15`)
         knn_backend (str): How the kNN graph is searched: ``"torch"`` (exact,
             blocked matmul), ``"faiss"`` (exact, ``pip install 'gcnal[faiss]'``)
             or ``"faiss-approx"`` (inverted lists, for very large pools; see
-            :func:`~gcnal.knn.knn_search`). (default: :obj:`"torch"`)
+            :func:`~gcnal.graph.knn_search`). (default: :obj:`"torch"`)
         normalization (str): ``"row"`` (:math:`D^{-1}(S-I)+I`) or ``"column"``
             (the original code's). (default: :obj:`"row"`)
         hidden, dropout, epochs, lr, weight_decay, lambda_unlabelled: The

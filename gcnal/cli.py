@@ -6,9 +6,8 @@ import logging
 import sys
 from typing import List, Optional
 
-from .adjacency import GRAPHS
 from .api import select
-from .knn import KNN_BACKENDS
+from .graph import GRAPHS, KNN_BACKENDS
 from .errors import InvalidParameterError, MissingDependencyError
 from .io import load_array, mask_from_array, save_array_atomic
 from .registry import METHODS, available_methods

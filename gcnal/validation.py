@@ -105,6 +105,14 @@ def check_real(value, parameter: str, low: float, high: float, owner: str = "sel
     return float(value)
 
 
+def check_hyper_parameters(owner: str, dropout: float, **positive_ints: int) -> None:
+    """Raise :class:`~gcnal.errors.InvalidParameterError` naming ``owner``
+    unless every keyword is a positive int and ``dropout`` is in ``[0, 1)``."""
+    for name, value in positive_ints.items():
+        check_positive_int(value, name, owner)
+    check_real(dropout, "dropout", 0.0, 1.0, owner, high_open=True)
+
+
 def resolve_device(device, default: torch.device, owner: str = "select") -> torch.device:
     """``device`` as a :class:`torch.device`; ``None`` keeps ``default``."""
     if device is None:

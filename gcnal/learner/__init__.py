@@ -17,7 +17,7 @@ bottleneck (TJLS)
 :func:`collect_signals` scores the pool with the heads and
 :func:`mc_dropout_probs` draws the MC-dropout samples, each in one call.
 """
-from ..samplers.batch_transformer import BatchTransformer
+from ..nn import BatchTransformer
 from .collect import collect_signals
 from .joint_head import JointHead, joint_loss
 from .loss_prediction import LossPredictionModule, loss_prediction_loss, ranking_loss

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import InvalidParameterError
-from ..samplers.functional import reset_uniform_
+from ..nn import reset_uniform_
 from ..validation import check_positive_int, check_real
 from .functional import global_average_pool
 

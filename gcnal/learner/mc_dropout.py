@@ -18,9 +18,9 @@ from typing import Callable, Iterator, Optional, Union
 import torch
 from torch import Tensor, nn
 
-from ..api import make_generator
 from ..errors import InvalidParameterError
-from ..samplers.functional import dropout
+from ..nn import dropout
+from ..seeding import make_generator
 from ..validation import check_positive_int, check_real
 from .functional import check_batch, check_module, eval_mode
 
@@ -28,7 +28,7 @@ from .functional import check_batch, check_module, eval_mode
 class MCDropout(nn.Module):
     r"""Inverted dropout, :math:`\mathbf{x} \odot \mathbf{m} / (1 - p)` with
     :math:`m \sim \operatorname{Bernoulli}(1 - p)` (see
-    :func:`gcnal.samplers.functional.dropout`, which rounds :math:`p` to a
+    :func:`gcnal.nn.dropout`, which rounds :math:`p` to a
     multiple of :math:`2^{-15}`), active while training, and at inference
     inside :func:`mc_dropout`.
 

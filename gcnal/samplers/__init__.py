@@ -1,7 +1,7 @@
 r"""Samplers: ``nn.Module``\ s with ``forward(x, adj) -> logits (N,)`` and
 ``embed(x, adj) -> (N, h)``, trained to tell labelled from unlabelled items."""
-from .batch_transformer import BatchSelfAttention, BatchTransformerSampler, random_batches
-from .functional import dropout
+from ..nn import BatchSelfAttention, dropout
+from .batch_transformer import BatchTransformerSampler, random_batches
 from .gat import GATSampler, pool_edge_index
 from .gcn import GCNSampler
 from .pool_conv import PoolConv

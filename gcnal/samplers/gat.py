@@ -11,7 +11,8 @@ from torch_geometric.nn import GATConv
 from torch_geometric.utils import to_undirected
 
 from ..errors import InvalidParameterError
-from .functional import check_hyper_parameters, dropout
+from ..nn import dropout
+from ..validation import check_hyper_parameters
 
 
 def pool_edge_index(adj: Any, k: int = 10) -> Tensor:
@@ -19,10 +20,10 @@ def pool_edge_index(adj: Any, k: int = 10) -> Tensor:
     no self-loops.
 
     A sparse graph (anything with an ``edge_index``, e.g.
-    :class:`~gcnal.knn.KNNAdjacency`) gives its own edges. A dense
+    :class:`~gcnal.graph.KNNAdjacency`) gives its own edges. A dense
     :class:`~gcnal.graph.CosineAdjacency` has none, so its strongest edges are
     taken: each node's :math:`k` most cosine-similar other nodes
-    (:func:`~gcnal.knn.knn_search` on ``adj.vectors``, memory :math:`O(Nk)`),
+    (:func:`~gcnal.graph.knn_search` on ``adj.vectors``, memory :math:`O(Nk)`),
     made undirected,
 
     .. math::
@@ -43,7 +44,7 @@ def pool_edge_index(adj: Any, k: int = 10) -> Tensor:
                                     "pool_edge_index")
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise InvalidParameterError("k", "a positive int", repr(k), "pool_edge_index")
-    from ..knn import knn_search
+    from ..graph import knn_search
 
     n = vectors.size(0)
     k = min(k, n - 1)

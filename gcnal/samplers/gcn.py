@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .functional import Workspace, dropout, relu_dropout_linear
+from ..nn import Workspace, dropout, relu_dropout_linear
 from .pool_conv import PoolConv
 
 
@@ -33,7 +33,7 @@ class GCNSampler(nn.Module):
         cached (bool): Cache :math:`A\mathbf{X}` across calls (transductive
             training on a fixed pool), and run the hidden layer fused with
             the second layer's weight
-            (:func:`~gcnal.samplers.functional.relu_dropout_linear`).
+            (:func:`~gcnal.nn.relu_dropout_linear`).
             (default: :obj:`False`)
         compute_dtype (torch.dtype, optional): dtype of the cached
             :math:`A\mathbf{X}` and of :math:`(A\mathbf{X})\mathbf{\Theta}_1`
@@ -77,7 +77,7 @@ class GCNSampler(nn.Module):
                      generator: Optional[torch.Generator] = None,
                      workspace: Optional[Workspace] = None) -> Tensor:
         r"""Exact logits of the nodes ``rows`` only, for mini-batch training on
-        a sparse graph (:meth:`~gcnal.knn.KNNAdjacency.rows`): with
+        a sparse graph (:meth:`~gcnal.graph.KNNAdjacency.rows`): with
         :math:`\mathcal{N}(B)` the batch's 1-hop neighbourhood,
 
         .. math::
@@ -98,7 +98,7 @@ class GCNSampler(nn.Module):
     def _hidden_times_weight(self, ax: Tensor, generator: Optional[torch.Generator],
                              workspace: Optional[Workspace]) -> Tensor:
         r""":math:`\operatorname{dropout}(\mathbf{H})\mathbf{\Theta}_2` from the cached
-        :math:`A\mathbf{X}`, by :func:`~gcnal.samplers.functional.relu_dropout_linear`
+        :math:`A\mathbf{X}`, by :func:`~gcnal.nn.relu_dropout_linear`
         (one pass over :math:`\mathbf{H}` in cache-sized chunks; its buffers
         reused from step to step with a training loop's ``workspace``)."""
         return relu_dropout_linear(ax, self.conv1.weight, self.conv1.bias, self.conv2.weight,

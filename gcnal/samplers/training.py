@@ -11,7 +11,7 @@ from ..errors import InvalidParameterError
 from ..losses import weighted_bce_with_logits
 from ..options import supported_kwargs
 from ..typing import WITH_TQDM
-from .functional import Workspace
+from ..nn import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def _epochs(epochs: int, progress: bool):
 def supports_mini_batches(sampler: nn.Module, adj: Any) -> bool:
     """Whether ``sampler`` can be trained in mini-batches on ``adj``: it has
     ``forward_rows`` (e.g. :class:`~gcnal.samplers.GCNSampler`) and the graph
-    gives row blocks (:class:`~gcnal.knn.KNNAdjacency`)."""
+    gives row blocks (:class:`~gcnal.graph.KNNAdjacency`)."""
     return hasattr(sampler, "forward_rows") and hasattr(adj, "rows")
 
 

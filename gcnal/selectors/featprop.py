@@ -12,7 +12,7 @@ from .kmeans import kmeans
 
 def propagate_features(features: Tensor, k: int = 15, hops: int = 2) -> Tensor:
     r"""Features smoothed over the pool's kNN graph
-    (:class:`~gcnal.knn.KNNAdjacency`, row-normalised, self-loops):
+    (:class:`~gcnal.graph.KNNAdjacency`, row-normalised, self-loops):
     :math:`\tilde{\mathbf{X}} = A^{\text{hops}} V` with :math:`V` the
     L2-normalised features. Memory :math:`O(N(k + d))`, never
     :math:`N \times N`.
@@ -25,7 +25,7 @@ def propagate_features(features: Tensor, k: int = 15, hops: int = 2) -> Tensor:
             (default: :obj:`2`)
     """
     from ..graph import l2_normalize
-    from ..knn import KNNAdjacency
+    from ..graph import KNNAdjacency
 
     n = features.size(0)
     vectors = l2_normalize(features.float())

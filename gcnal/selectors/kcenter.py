@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError
-from ..layout import column_major
+from ..nn import column_major
 from ..validation import check_positive_int
 
 #: Pool rows per block when measuring distances to the labelled set.

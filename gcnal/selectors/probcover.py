@@ -25,12 +25,12 @@ def knn_distances(features: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     r"""Each item's :math:`k` nearest other items (capped at :math:`N - 1`)
     in Euclidean distance between L2-normalised features,
     :math:`\lVert \mathbf{v}_i - \mathbf{v}_j \rVert = \sqrt{2 - 2\cos(\mathbf{x}_i,
-    \mathbf{x}_j)}`, nearest first, from :func:`~gcnal.knn.knn_search`.
+    \mathbf{x}_j)}`, nearest first, from :func:`~gcnal.graph.knn_search`.
 
     Returns:
         ``(index, distance)``, both :math:`(N, k')`.
     """
-    from ..knn import knn_search
+    from ..graph import knn_search
 
     n = features.size(0)
     k = min(k, n - 1)

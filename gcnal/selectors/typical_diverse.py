@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError
-from ..layout import column_major
+from ..nn import column_major
 from .kcenter import min_distance_to
 from .probability import top2_gap
 from .typiclust import typicality
@@ -92,7 +92,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         radius (float or str): :math:`r` in L2 distance between unit vectors
             (:math:`\sqrt{2 - 2 \cos}`, so in :math:`[0, 2]`), or ``"auto"``.
             ``0`` switches the diversity step off. (default: :obj:`"auto"`)
-        knn_backend (str): :func:`~gcnal.knn.knn_search`'s backend for the
+        knn_backend (str): :func:`~gcnal.graph.knn_search`'s backend for the
             typicality (``"faiss"`` or ``"faiss-approx"`` on large pools).
             (default: :obj:`"torch"`)
 
@@ -101,7 +101,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         pick order.
     """
     from ..graph import l2_normalize
-    from ..knn import KNN_BACKENDS
+    from ..graph import KNN_BACKENDS
 
     if knn_backend not in KNN_BACKENDS:
         raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",

@@ -21,11 +21,11 @@ def typicality(points: Tensor, k: int = 20, backend: str = "torch") -> Tensor:
         \in \operatorname{kNN}(\mathbf{x})} \lVert \mathbf{x} - \mathbf{x}_j
         \rVert\Big)^{-1},
 
-    by :func:`~gcnal.knn.knn_search` (its ``backend``) on L2-normalised
+    by :func:`~gcnal.graph.knn_search` (its ``backend``) on L2-normalised
     points (distance :math:`\sqrt{2 - 2\cos}`), memory :math:`O(nk)`. With
     fewer than two points every typicality is 0.
     """
-    from ..knn import knn_search
+    from ..graph import knn_search
 
     n = points.size(0)
     k = min(k, n // 2)

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import InvalidParameterError
-from ..samplers.functional import reset_uniform_
+from ..nn import reset_uniform_
 
 
 def mlp(in_channels: int, hidden_channels: int, out_channels: int) -> nn.Sequential:

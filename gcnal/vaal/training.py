@@ -110,7 +110,7 @@ def train_vaal(items: Tensor, labelled_mask: Tensor, *, ranking: Optional[Tensor
     Both use Adam with learning rate ``lr``. There are
     :math:`\text{epochs} \cdot \lceil N / \text{batch\_size} \rceil`
     iterations, as in VAAL's code. Parameters are initialised
-    (:func:`~gcnal.samplers.functional.reset_uniform_`: linear, convolution
+    (:func:`~gcnal.nn.reset_uniform_`: linear, convolution
     and norm layers; other parameters of a given encoder or decoder keep
     their values), batches drawn and reparameterisation noise sampled from
     ``generator`` only; the global RNG is left as it was.

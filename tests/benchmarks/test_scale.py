@@ -37,7 +37,7 @@ def test_epoch_study_times_each_speed_up_against_the_defaults_with_the_same_loss
 
 
 def test_kcenter_study_times_both_layouts_and_leaves_the_library_as_it_was():
-    from gcnal.layout import column_major
+    from gcnal.nn import column_major
     from gcnal.selectors import kcenter
 
     args = argparse.Namespace(sizes=[3000], dims=[16], seed=0, threads=1, device="cpu", rounds=2)

@@ -3,8 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from gcnal import InvalidParameterError
-from gcnal.samplers import (BatchSelfAttention, BatchTransformerSampler, random_batches,
-                            score_sampler, train_sampler)
+from gcnal.samplers import BatchTransformerSampler, random_batches, score_sampler, train_sampler
 
 
 @pytest.mark.parametrize("n, batch_size", [(10, 4), (8, 4), (3, 8), (1, 1), (129, 128)])
@@ -24,15 +23,6 @@ def test_random_batches_follow_the_generator():
     b = random_batches(50, 8, torch.Generator().manual_seed(1))
     c = random_batches(50, 8, torch.Generator().manual_seed(2))
     assert torch.equal(a, b) and not torch.equal(a, c)
-
-
-def test_attention_ignores_padded_keys():
-    att = BatchSelfAttention(4, heads=2)
-    tokens = torch.randn(1, 3, 4)
-    mask = torch.tensor([[True, True, False]])
-    changed = tokens.clone()
-    changed[0, 2] = 100.0
-    assert torch.allclose(att(tokens, mask)[0, :2], att(changed, mask)[0, :2])
 
 
 def test_shapes_and_repr(clustered_pool):

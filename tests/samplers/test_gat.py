@@ -3,7 +3,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from gcnal import CosineAdjacency, InvalidParameterError
-from gcnal.knn import KNNAdjacency
+from gcnal.graph import KNNAdjacency
 from gcnal.samplers import GATSampler, pool_edge_index, score_sampler, train_sampler
 
 

@@ -1,7 +1,7 @@
 """FeatProp."""
 import torch
 
-from gcnal.knn import KNNAdjacency
+from gcnal.graph import KNNAdjacency
 from gcnal.selectors import featprop, propagate_features
 
 

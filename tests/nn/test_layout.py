@@ -1,6 +1,6 @@
 import torch
 
-from gcnal.layout import column_major
+from gcnal.nn import column_major
 
 
 def test_column_major_keeps_values_and_stores_columns(generator):

@@ -4,10 +4,10 @@ r"""Choosing the pool graph: dense cosine or kNN, and ``"auto"``.
 graph beyond:
 
 1. dense, factored, when no feature is negative: exact and :math:`O(Nd)`
-   memory at any :math:`N` (see :mod:`gcnal.graph`);
+   memory at any :math:`N` (see :mod:`gcnal.graph.cosine`);
 2. dense, materialised, while the :math:`N \times N` float32 matrix fits in
    ``dense_memory`` bytes (1 GiB by default: :math:`N \le 16{,}384`);
-3. kNN (:mod:`gcnal.knn`) otherwise: :math:`O(Nk)` memory.
+3. kNN (:mod:`gcnal.graph.knn`) otherwise: :math:`O(Nk)` memory.
 
 The choice is returned as a sentence for :attr:`gcnal.Selection.info`.
 """
@@ -15,23 +15,26 @@ from __future__ import annotations
 
 from typing import Tuple
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor
-from torch_geometric.data import Data
-from torch_geometric.utils import dense_to_sparse
-from torch_geometric.utils import to_networkx as _pyg_to_networkx
 
-from .errors import InvalidParameterError
-from .graph import CosineAdjacency, PoolAdjacency
-from .knn import KNN_BACKENDS, KNNAdjacency
-from .validation import as_feature_tensor, as_mask_tensor
+from ..errors import InvalidParameterError
+from ..validation import as_feature_tensor, as_mask_tensor
+from .base import PoolAdjacency
+from .cosine import CosineAdjacency
+from .knn import KNNAdjacency
+from .search import KNN_BACKENDS
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from torch_geometric.data import Data
 
 GRAPHS = ("auto", "dense", "knn")
 
 #: Largest materialised dense adjacency ``"auto"`` builds, in bytes.
 DENSE_MEMORY = 1 << 30
-
 
 
 def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = "row",
@@ -48,7 +51,7 @@ def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = 
             ``"auto"``. (default: 1 GiB)
         knn_backend (str): How the kNN graph is searched: ``"torch"`` or
             ``"faiss"`` (exact) or ``"faiss-approx"`` (inverted lists), see
-            :func:`~gcnal.knn.knn_search`. (default: :obj:`"torch"`)
+            :func:`~gcnal.graph.knn_search`. (default: :obj:`"torch"`)
     """
     if graph not in GRAPHS:
         raise InvalidParameterError("graph", f"one of {list(GRAPHS)}", repr(graph))
@@ -68,7 +71,6 @@ def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = 
     adj = CosineAdjacency(features, normalization)
     form = "factored, O(N d)" if adj.is_factored else f"materialized {n}x{n}"
     return adj, f"dense ({form})"
-
 
 
 def pool_graph(features, labelled_mask=None, normalization: str = "row", graph: str = "dense",
@@ -93,6 +95,8 @@ def pool_graph(features, labelled_mask=None, normalization: str = "row", graph: 
         off-diagonal entries (self-loops of weight 1 implicit). On the
         features' device.
     """
+    from torch_geometric.data import Data
+
     x = as_feature_tensor(features, owner="pool_graph")
     if labelled_mask is None:
         mask = torch.zeros(x.size(0), dtype=torch.bool, device=x.device)
@@ -110,6 +114,10 @@ def to_networkx(data: Data, min_weight: float = 0.0) -> nx.DiGraph:
     :math:`j \to i` with attribute ``weight`` :math:`= A_{ij}` for every entry
     above ``min_weight`` (self-loops included for a dense graph), and node
     attribute ``labelled``."""
+    from torch_geometric.data import Data
+    from torch_geometric.utils import dense_to_sparse
+    from torch_geometric.utils import to_networkx as _pyg_to_networkx
+
     if "adj" in data:
         adj = data.adj
         edge_index, weight = dense_to_sparse(adj * (adj > min_weight))

@@ -41,10 +41,9 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from .errors import InvalidParameterError
-from .layout import column_major
-
-NORMALIZATIONS = ("row", "column")
+from ..errors import InvalidParameterError
+from ..nn import column_major
+from .base import PoolAdjacency, check_normalization
 
 #: Rows per block when a dense adjacency is materialised: a block holds
 #: ``block_rows x N`` similarities, about 64 MiB of float32 at N = 16,384.
@@ -59,39 +58,6 @@ def l2_normalize(x: Tensor) -> Tensor:
     """
     norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
     return x / torch.where(norm > 0, norm, torch.ones_like(norm))
-
-
-def _check_normalization(normalization: str, owner: str) -> None:
-    if normalization not in NORMALIZATIONS:
-        raise InvalidParameterError("normalization", f"one of {list(NORMALIZATIONS)}",
-                                    repr(normalization), owner)
-
-
-class PoolAdjacency:
-    r"""A normalised pool adjacency :math:`A` used as an operator: ``adj @ y``
-    computes :math:`A\mathbf{y}` for ``y`` of shape :math:`(N,)` or
-    :math:`(N, k)`, with autograd through ``y``. Subclasses set ``vectors``
-    (the L2-normalised features) and ``num_nodes``, and implement
-    :meth:`_product` for :math:`(N, k)` inputs."""
-
-    vectors: Tensor
-    num_nodes: int
-
-    @property
-    def device(self) -> torch.device:
-        return self.vectors.device
-
-    def _product(self, y: Tensor) -> Tensor:
-        raise NotImplementedError
-
-    def __matmul__(self, y: Tensor) -> Tensor:
-        if y.size(0) != self.num_nodes:
-            raise InvalidParameterError("y", f"a tensor with {self.num_nodes} rows",
-                                        f"shape {tuple(y.shape)}",
-                                        f"{self.__class__.__name__}.__matmul__")
-        if y.dim() == 1:
-            return self._product(y.unsqueeze(1)).squeeze(1)
-        return self._product(y)
 
 
 class CosineAdjacency(PoolAdjacency):
@@ -119,7 +85,7 @@ class CosineAdjacency(PoolAdjacency):
 
     def __init__(self, features: Tensor, normalization: str = "row",
                  materialize: Optional[bool] = None):
-        _check_normalization(normalization, "CosineAdjacency")
+        check_normalization(normalization, "CosineAdjacency")
         self.normalization = normalization
         # column-major: the factored product's V^T y and V c are its main cost
         self.vectors = column_major(l2_normalize(features.float()))
