@@ -23,19 +23,30 @@ study               pool and features                            learner, schedu
                                                                  balanced test set
 ``friedman``        5,000 draws of scikit-learn's Friedman #1    MLP regressor; RMSE;          held out
                     (10 inputs, 5 informative, noise 1)          20 + 20 x 8 labels
+``fmnist_transfer`` 20,000 FashionMNIST training images; 128-d   logistic regression;          dev
+                    transfer features of a small CNN trained on  100, 180, 320, 560, 1,000
+                    1,000 other labelled training images         labels (geometric)
+``cifar_transfer``  20,000 CIFAR-10 training images; the same    logistic regression;          held out
+                    features from one CNN trained on 5,000 other 100, 180, 320, 560, 1,000
+                    labelled training images                     labels (geometric)
 =================== ============================================ ============================= =========
 
 PCA is unsupervised (fitted on the pool's pixels, no label): the small-budget
 regime's "encoder trained once on the unlabelled pool", the simplest one.
+The transfer studies' features (:mod:`benchmarks.transfer`, cached under
+``.data/``) are what a user with a small labelled side set has: a CNN
+trained on images outside the pool, its penultimate layer standardised with
+the pool's statistics.
 The benchmark suite's CNN study (``fashion_mnist_fast_cpu``) is the paper
 protocol; ``table`` reads it beside these. "dev" studies were used to choose
 the recommended method and its defaults; "held out" ones were run only after
 that choice was fixed.
 
 Rows (one per study, method, trial, cycle; with command, commit, machine,
-seed, date) go to ``benchmarks/results/regimes/<study>.jsonl``, a trial's
-rows all at once; a finished (study, method, trial) is skipped when the
-command is run again.
+seed, date; for classification the class spread of the batch picked that
+cycle) go to ``benchmarks/results/regimes/<study>/<method>.jsonl`` (the
+first studies' rows are in ``<study>.jsonl``), a trial's rows all at once; a
+finished (study, method, trial) is skipped when the command is run again.
 """
 from __future__ import annotations
 
@@ -72,10 +83,22 @@ class Study:
     pca: int = 64
     imbalance: Optional[int] = None  # classes 0-4 at 1/imbalance of classes 5-9
     role: str = "dev"
+    features: str = "pca"  # or "transfer" (benchmarks.transfer)
+    schedule: Tuple[int, ...] = ()  # labelled counts per cycle, when budgets vary
+
+    def __post_init__(self) -> None:
+        if self.schedule and (self.schedule[0] != self.initial or len(self.schedule) != self.cycles + 1):
+            raise ValueError(f"{self.name}: schedule {self.schedule} must start at initial={self.initial} "
+                             f"and have cycles + 1 = {self.cycles + 1} entries")
 
     @property
     def task(self) -> str:
         return "regression" if self.dataset == "friedman" else "classification"
+
+    @property
+    def labelled_counts(self) -> List[int]:
+        """Labelled items at each cycle: ``schedule``, else ``initial + c * budget``."""
+        return list(self.schedule) or [self.initial + c * self.budget for c in range(self.cycles + 1)]
 
 
 STUDIES: Dict[str, Study] = {s.name: s for s in (
@@ -85,6 +108,10 @@ STUDIES: Dict[str, Study] = {s.name: s for s in (
     Study("cifar_imbalanced", "cifar10", initial=100, budget=100, cycles=6, pool=5500,
           imbalance=10, role="held out"),
     Study("friedman", "friedman", initial=20, budget=20, cycles=8, role="held out"),
+    Study("fmnist_transfer", "fashion_mnist", initial=100, budget=0, cycles=4, pool=20000,
+          features="transfer", schedule=(100, 180, 320, 560, 1000)),
+    Study("cifar_transfer", "cifar10", initial=100, budget=0, cycles=4, pool=20000,
+          features="transfer", schedule=(100, 180, 320, 560, 1000), role="held out"),
 )}
 
 
@@ -114,8 +141,24 @@ def _pca_features(pool_pixels: np.ndarray, test_pixels: np.ndarray, dim: int,
     return (train / scale).astype(np.float32), (test / scale).astype(np.float32)
 
 
+def _transfer_pool(study: Study, trial: int, data_dir=None) -> Pool:
+    """The trial's cached transfer features, standardised with the pool's statistics."""
+    from .transfer import ENCODERS, transfer_features
+
+    if ENCODERS[study.dataset].pool != study.pool:
+        raise ValueError(f"{study.name}: pool {study.pool} differs from the encoder's "
+                         f"{ENCODERS[study.dataset].pool}")
+    feats = transfer_features(study.dataset, trial, data_dir=data_dir)
+    mean, scale = feats["train_x"].mean(axis=0), feats["train_x"].std(axis=0) + 1e-6
+    return Pool(((feats["train_x"] - mean) / scale).astype(np.float32), feats["train_y"],
+                ((feats["test_x"] - mean) / scale).astype(np.float32), feats["test_y"],
+                int(feats["train_y"].max()) + 1)
+
+
 def build_pool(study: Study, trial: int, data_dir=None) -> Pool:
     """The trial's pool (drawn with seed ``trial``) and test set."""
+    if study.features == "transfer":
+        return _transfer_pool(study, trial, data_dir)
     rng = np.random.default_rng(_seed(trial, 1))
     if study.dataset == "friedman":
         from sklearn.datasets import make_friedman1
@@ -168,9 +211,33 @@ def fit_and_score(pool: Pool, labelled: np.ndarray, seed: int) -> Tuple[float, O
     return accuracy, probs
 
 
+def pick_spread(labels: np.ndarray, num_classes: int) -> Dict[str, float]:
+    r"""The class spread of one batch of picks: the largest class's share and
+    the entropy of the picked labels, :math:`H = -\sum_c p_c \log_2 p_c` bits
+    (:math:`\log_2 C` for a batch spread evenly over the C classes, 0 for a
+    batch from one class)."""
+    share = np.bincount(labels, minlength=num_classes) / len(labels)
+    nonzero = share[share > 0]
+    return {"picks_largest_class_share": round(float(share.max()), 4),
+            "picks_label_entropy_bits": round(float(-(nonzero * np.log2(nonzero)).sum()), 4),
+            "picks_classes": int(len(nonzero))}
+
+
+def rows_path(results_dir: Path, study: str, method: str) -> Path:
+    """Where a (study, method)'s rows go: one file each, so branches adding methods do not collide."""
+    return Path(results_dir) / study / f"{method}.jsonl"
+
+
+def finished(results_dir: Path, study: str, method: str, trial: int) -> bool:
+    """Whether the trial's rows exist (a trial's rows are written together), in
+    its file or in the study's first-layout ``<study>.jsonl``."""
+    paths = (rows_path(results_dir, study, method), Path(results_dir) / f"{study}.jsonl")
+    return any(r["method"] == method and r["trial"] == trial for p in paths for r in read_rows(p))
+
+
 def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> None:
     """One learning curve: initial random labels (the same for every method of
-    the trial), then ``cycles`` selections of ``budget`` items."""
+    the trial), then a selection per cycle up to the next labelled count."""
     if any(r["method"] == method and r["trial"] == trial for r in read_rows(path)):
         return  # a trial's rows are written together, so it is finished
     reads_probs = method_signal(method) == "probs"
@@ -180,6 +247,7 @@ def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> 
     rng = np.random.default_rng(_seed(trial, 4))
     labelled = np.zeros(len(pool.train_x), dtype=bool)
     labelled[rng.choice(len(labelled), study.initial, replace=False)] = True
+    counts = study.labelled_counts
     rows = []
     for cycle in range(study.cycles + 1):
         metric, probs = fit_and_score(pool, np.flatnonzero(labelled), _seed(trial, 10 + cycle))
@@ -191,11 +259,14 @@ def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> 
                "command": " ".join(["python -m benchmarks.regimes"] + sys.argv[1:])}
         if cycle < study.cycles:
             signal = {"probs": probs} if probs is not None and reads_probs else {}
-            picks, _, seconds, _ = select_batch(method, pool.train_x, labelled, study.budget,
+            budget = counts[cycle + 1] - counts[cycle]
+            picks, _, seconds, _ = select_batch(method, pool.train_x, labelled, budget,
                                                 seed=_seed(trial, 100 + cycle), **signal)
             row["selection_time_s"] = round(seconds, 3)
-            if labelled[picks].any() or len(np.unique(picks)) != study.budget:
+            if labelled[picks].any() or len(np.unique(picks)) != budget:
                 raise RuntimeError(f"{method} returned labelled or repeated items")
+            if pool.num_classes:
+                row.update(pick_spread(pool.train_y[picks], pool.num_classes))
             labelled[picks] = True
         rows.append(row)
     append_rows(path, rows)
@@ -220,11 +291,18 @@ def load_rows(results: Path = RESULTS) -> List[Dict]:
     return load_study(results) + _paper_rows()
 
 
-def compare_to_random(rows: List[Dict]) -> Dict[Tuple[str, str], Dict]:
-    """Per (study, method): the paired difference to Random at each labelled
-    count after the first (percentage points of accuracy; for RMSE, Random's
-    minus the method's, so positive is better everywhere), its 95% t-interval,
-    and wins / ties / losses (interval above / containing / below 0)."""
+#: The simple baselines the default must not be behind: per study, the one
+#: with the best mean metric over the compared cycles is "the best baseline".
+BASELINES = ("margin", "badge", "typiclust", "cluster_margin")
+
+
+def compare(rows: List[Dict], reference: Dict[str, str]) -> Dict[Tuple[str, str], Dict]:
+    """Per (study, method): the paired difference to the study's ``reference``
+    method at each labelled count after the first (percentage points of
+    accuracy; for RMSE, the reference's minus the method's, so positive is
+    better everywhere), its 95% t-interval, and wins / ties / losses
+    (interval above / containing / below 0). Studies without a reference are
+    left out."""
     from .report import mean_ci
 
     values: Dict[Tuple[str, str, int], Dict[int, float]] = {}
@@ -236,9 +314,11 @@ def compare_to_random(rows: List[Dict]) -> Dict[Tuple[str, str], Dict]:
         first[study] = min(first.get(study, labelled), labelled)
     out: Dict[Tuple[str, str], Dict] = {}
     for (study, method, labelled), by_trial in sorted(values.items()):
-        base = values.get((study, "random", labelled), {})
+        if study not in reference:
+            continue
+        base = values.get((study, reference[study], labelled), {})
         trials = sorted(set(by_trial) & set(base))
-        if method == "random" or labelled == first[study] or len(trials) < 2:
+        if method == reference[study] or labelled == first[study] or len(trials) < 2:
             continue
         sign = -1.0 if metrics[study] == "rmse" else 100.0
         diffs = [sign * (by_trial[t] - base[t]) for t in trials]
@@ -250,33 +330,62 @@ def compare_to_random(rows: List[Dict]) -> Dict[Tuple[str, str], Dict]:
     return out
 
 
+def compare_to_random(rows: List[Dict]) -> Dict[Tuple[str, str], Dict]:
+    """:func:`compare` against Random on every study."""
+    return compare(rows, {r["study"]: "random" for r in rows})
+
+
+def best_baselines(rows: List[Dict], candidates: Sequence[str] = BASELINES) -> Dict[str, str]:
+    """Per study, the candidate with the best mean metric (highest accuracy,
+    lowest RMSE) over the labelled counts after the first and the trials it
+    shares with Random, among the candidates run with at least two trials."""
+    metrics, means = study_metrics(rows), {}
+    first: Dict[str, int] = {}
+    for r in rows:
+        first[r["study"]] = min(first.get(r["study"], r["labelled"]), r["labelled"])
+    random_trials = {(r["study"], r["trial"]) for r in rows if r["method"] == "random"}
+    for r in rows:
+        if (r["method"] in candidates and r["labelled"] != first[r["study"]]
+                and (r["study"], r["trial"]) in random_trials):
+            means.setdefault((r["study"], r["method"]), []).append((r["trial"], r["value"]))
+    best: Dict[str, Tuple[float, str]] = {}
+    for (study, method), values in means.items():
+        if len({t for t, _ in values}) < 2:
+            continue
+        score = float(np.mean([v for _, v in values])) * (-1 if metrics[study] == "rmse" else 1)
+        if study not in best or score > best[study][0]:
+            best[study] = (score, method)
+    return {study: method for study, (_, method) in best.items()}
+
+
 def study_metrics(rows: List[Dict]) -> Dict[str, str]:
     """Each study's metric (``"accuracy"`` or ``"rmse"``)."""
     return {r["study"]: r["metric"] for r in rows}
 
 
-def render_table(rows: List[Dict]) -> str:
-    """Markdown: one row per method, one column per study, each cell
-    ``W/T/L`` against Random with the mean difference over cycles."""
+def _studies_in_order(present) -> List[str]:
+    known = list(STUDIES) + [PAPER_STUDY[0]]
+    return [s for s in known if s in present] + sorted(set(present) - set(known))
+
+
+def _wtl_table(rows: List[Dict], comparison: Dict[Tuple[str, str], Dict], studies: List[str],
+               reference: Dict[str, str]) -> List[str]:
     from .report import METHOD_NAMES, _order
 
-    comparison, metrics = compare_to_random(rows), study_metrics(rows)
-    present = {study for (study, _) in comparison}
-    known = list(STUDIES) + [PAPER_STUDY[0]]
-    studies = [s for s in known if s in present] + sorted(present - set(known))
+    metrics = study_metrics(rows)
     roles = {r["study"]: r["role"] for r in rows}
     trials = {s: len({r["trial"] for r in rows if r["study"] == s and r["method"] == "random"})
               for s in studies}
     head = "| method | " + " | ".join(f"{s} ({roles[s]}, n={trials[s]})" for s in studies) + \
         " | total W/T/L |"
     lines = [head, "|" + "---|" * (len(studies) + 2)]
-    methods = _order({m for (_, m) in comparison})
+    methods = _order({m for (_, m) in comparison} | {reference[s] for s in studies if s in reference})
     for method in methods:
         cells, total = [], np.zeros(3, dtype=int)
         for study in studies:
             entry = comparison.get((study, method))
             if entry is None:
-                cells.append("")
+                cells.append("(reference)" if reference.get(study) == method else "")
                 continue
             wtl = np.array([entry["wins"], entry["ties"], entry["losses"]])
             total += wtl
@@ -285,7 +394,99 @@ def render_table(rows: List[Dict]) -> str:
             cells.append(f"{wtl[0]}/{wtl[1]}/{wtl[2]} ({mean:+.2f}{unit})")
         name = METHOD_NAMES.get(method, method)
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {total[0]}/{total[1]}/{total[2]} |")
-    return "\n".join(lines)
+    return lines
+
+
+def render_table(rows: List[Dict]) -> str:
+    """Markdown: one row per method, one column per study, each cell
+    ``W/T/L`` against Random with the mean difference over cycles."""
+    comparison = compare_to_random(rows)
+    studies = _studies_in_order({study for (study, _) in comparison})
+    return "\n".join(_wtl_table(rows, comparison, studies, {s: "random" for s in studies}))
+
+
+def render_best_table(rows: List[Dict]) -> str:
+    """Markdown: the same table against each study's best simple baseline
+    (:func:`best_baselines`), named under the table."""
+    from .report import METHOD_NAMES
+
+    best = best_baselines(rows)
+    comparison = compare(rows, best)
+    studies = _studies_in_order({study for (study, _) in comparison})
+    named = ", ".join(f"{s}: {METHOD_NAMES.get(best[s], best[s])}" for s in studies)
+    return "\n".join(_wtl_table(rows, comparison, studies, best) + ["", f"Best baseline per study: {named}."])
+
+
+def render_losses(rows: List[Dict], method: str) -> str:
+    """Markdown list: every cycle where ``method`` is significantly behind
+    Random or the study's best baseline (the interval below 0)."""
+    from .report import METHOD_NAMES
+
+    best = best_baselines(rows)
+    out = []
+    for label, comparison, reference in (("Random", compare_to_random(rows), None),
+                                         ("the best baseline", compare(rows, best), best)):
+        for (study, m), entry in comparison.items():
+            if m != method:
+                continue
+            against = label if reference is None else METHOD_NAMES.get(reference[study], reference[study])
+            for c in entry["cycles"]:
+                if c["diff"] + c["half"] < 0:
+                    out.append(f"- {study}, {c['labelled']:,} labelled: {c['diff']:+.2f} "
+                               f"[{c['diff'] - c['half']:+.2f}, {c['diff'] + c['half']:+.2f}] against {against}")
+    name = METHOD_NAMES.get(method, method)
+    return "\n".join(out) if out else f"- {name} has no significant loss against Random or the best baseline."
+
+
+def render_spread(rows: List[Dict]) -> str:
+    """Markdown: per study, the class spread of each method's batches (mean
+    over trials of the largest class's share, and of the picked labels'
+    entropy in bits) at each cycle, labelled by the count it was picked at."""
+    from .report import METHOD_NAMES, _order
+
+    spread: Dict[Tuple[str, str, int], List[Tuple[float, float]]] = {}
+    for r in rows:
+        if "picks_largest_class_share" in r:
+            spread.setdefault((r["study"], r["method"], r["labelled"]), []).append(
+                (r["picks_largest_class_share"], r["picks_label_entropy_bits"]))
+    out = []
+    for study in _studies_in_order({s for (s, _, _) in spread}):
+        methods = _order({m for (s, m, _) in spread if s == study})
+        counts = sorted({n for (s, _, n) in spread if s == study})
+        out += [f"### {study}: largest class's share of each batch / entropy of its labels (bits)", "",
+                "| picked at | " + " | ".join(METHOD_NAMES.get(m, m) for m in methods) + " |",
+                "|" + "---|" * (len(methods) + 1)]
+        for n in counts:
+            cells = []
+            for m in methods:
+                values = spread.get((study, m, n))
+                cells.append("" if not values else
+                             f"{np.mean([v[0] for v in values]):.2f} / {np.mean([v[1] for v in values]):.2f}")
+            out.append(f"| {n:,} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def default_method() -> str:
+    """The library's default ``method`` of ``gcnal.select``."""
+    import inspect
+
+    import gcnal
+
+    return inspect.signature(gcnal.select).parameters["method"].default
+
+
+def render_report(rows: List[Dict]) -> str:
+    """The whole report: both tables, the default's losses, per-cycle details."""
+    default = default_method()
+    return "\n\n".join([
+        "# Across regimes: every method against Random and against the best baseline",
+        "## Against Random: wins/ties/losses over cycles (mean gain)", render_table(rows),
+        "## Against the best simple baseline (best of " + ", ".join(BASELINES) + " per study, by mean)",
+        render_best_table(rows),
+        f"## Where the default (`{default}`) loses", render_losses(rows, default),
+        "## Class spread of the picked batches", render_spread(rows),
+        "## Per-cycle differences to Random", render_details(rows)])
 
 
 def render_details(rows: List[Dict]) -> str:
@@ -339,18 +540,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     if args.command == "table":
         rows = load_rows()
-        print(render_table(rows))
+        print(render_report(rows).split("\n\n### ")[0])
         if args.report:
-            args.report.write_text("# Across regimes: difference to Random\n\n" + render_table(rows)
-                                   + "\n\n" + render_details(rows))
+            args.report.write_text(render_report(rows) + "\n")
         return 0
     torch.set_num_threads(args.threads)
-    for name in args.studies:
-        study = STUDIES[name]
-        for trial in args.trials:
-            pool = build_pool(study, trial, args.data_dir)
-            for method in args.methods:
-                run_trial(study, pool, method, trial, args.results_dir / f"{name}.jsonl")
+    pools: Dict[Tuple[str, int], Pool] = {}
+    # method by method, every study and trial of one before the next: an
+    # interrupted run leaves whole methods, each with all their trials
+    for method in args.methods:
+        for name in args.studies:
+            for trial in args.trials:
+                if finished(args.results_dir, name, method, trial):
+                    continue
+                if (name, trial) not in pools:
+                    pools[(name, trial)] = build_pool(STUDIES[name], trial, args.data_dir)
+                run_trial(STUDIES[name], pools[(name, trial)], method, trial,
+                          rows_path(args.results_dir, name, method))
     return 0
 
 

@@ -77,3 +77,64 @@ def test_details_mark_intervals_that_exclude_zero():
     })
     text = regimes.render_details(rows)
     assert "| 20 | +10.00 [+7.52, +12.48] * |" in text
+
+
+def test_best_baseline_is_the_candidate_with_the_best_mean_and_the_default_is_compared_with_it():
+    rows = _rows("s", "accuracy", {
+        ("random", 10): [0.5, 0.5, 0.5], ("margin", 10): [0.5, 0.5, 0.5],
+        ("typiclust", 10): [0.5, 0.5, 0.5], ("mine", 10): [0.5, 0.5, 0.5],
+        ("random", 20): [0.60, 0.61, 0.62], ("margin", 20): [0.70, 0.70, 0.71],
+        ("typiclust", 20): [0.66, 0.67, 0.66], ("mine", 20): [0.65, 0.66, 0.65],
+        ("random", 30): [0.70, 0.70, 0.71], ("margin", 30): [0.80, 0.81, 0.80],
+        ("typiclust", 30): [0.90, 0.90, 0.91], ("mine", 30): [0.80, 0.81, 0.80],
+    })
+    # margin 0.753 vs TypiClust 0.783 over the compared cycles: TypiClust is the best baseline
+    assert regimes.best_baselines(rows) == {"s": "typiclust"}
+    entry = regimes.compare(rows, {"s": "typiclust"})[("s", "mine")]
+    assert (entry["wins"], entry["ties"], entry["losses"]) == (0, 0, 2)
+    assert entry["cycles"][1]["diff"] == pytest.approx(-10.0)
+    losses = regimes.render_losses(rows, "mine")
+    assert "s, 30 labelled: -10.00" in losses and "against TypiClust" in losses
+    assert "Best baseline per study: s: TypiClust." in regimes.render_best_table(rows)
+
+
+def test_pick_spread_measures_a_collapsed_and_an_even_batch():
+    collapsed = regimes.pick_spread(np.array([3] * 9 + [1]), num_classes=10)
+    assert collapsed["picks_largest_class_share"] == pytest.approx(0.9)
+    assert collapsed["picks_classes"] == 2
+    assert collapsed["picks_label_entropy_bits"] == pytest.approx(-(0.9 * np.log2(0.9) + 0.1 * np.log2(0.1)),
+                                                                  abs=1e-4)
+    even = regimes.pick_spread(np.arange(10), num_classes=10)
+    assert even["picks_largest_class_share"] == pytest.approx(0.1)
+    assert even["picks_label_entropy_bits"] == pytest.approx(np.log2(10), abs=1e-4)
+
+
+def test_a_schedule_sets_each_cycles_labelled_count_and_rows_carry_the_pick_spread(tmp_path):
+    if not (default_data_dir() / "fashion-mnist").exists():
+        pytest.skip(f"no offline FashionMNIST at {default_data_dir()} (set GCNAL_DATA)")
+    study = dataclasses.replace(regimes.STUDIES["fmnist_small"], name="tiny_fmnist", pool=400,
+                                initial=10, cycles=2, schedule=(10, 16, 40))
+    pool = regimes.build_pool(study, trial=0)
+    path = regimes.rows_path(tmp_path, study.name, "margin")
+    regimes.run_trial(study, pool, "margin", 0, path)
+    rows = read_rows(path)
+    assert [r["labelled"] for r in rows] == [10, 16, 40]
+    for row, budget in zip(rows[:2], (6, 24)):
+        assert 1 <= row["picks_classes"] <= min(budget, 10)
+        assert row["picks_largest_class_share"] * budget == pytest.approx(round(row["picks_largest_class_share"] * budget), abs=1e-3)
+    assert "picks_classes" not in rows[-1]  # the last cycle picks nothing
+    assert regimes.finished(tmp_path, study.name, "margin", 0)
+    assert not regimes.finished(tmp_path, study.name, "margin", 1)
+
+
+def test_a_schedule_must_start_at_the_initial_labels():
+    with pytest.raises(ValueError, match="schedule"):
+        regimes.Study("bad", "fashion_mnist", initial=10, budget=0, cycles=2, schedule=(20, 30, 40))
+
+
+def test_spread_table_averages_the_batches_of_each_cycle():
+    rows = [{"study": "s", "role": "dev", "metric": "accuracy", "method": "core_gcn", "trial": t,
+             "labelled": 100, "value": 0.5, "picks_largest_class_share": share,
+             "picks_label_entropy_bits": bits} for t, (share, bits) in enumerate([(0.8, 1.0), (0.6, 2.0)])]
+    text = regimes.render_spread(rows)
+    assert "| 100 | 0.70 / 1.50 |" in text
