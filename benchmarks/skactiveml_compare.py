@@ -5,15 +5,14 @@ r"""gcnal against scikit-activeml: the same study, the same seeds, pick quality 
 
 For TypiClust, ProbCover, BADGE and CoreSet, each library runs its own
 implementation in one learning curve per trial: the same pool (a study of
-:mod:`benchmarks.regimes`, by default ``fmnist_linear``'s 5,000 FashionMNIST
-images as PCA-64 of the pixels), the same initial random labels, the same
-learner (logistic regression retrained every cycle, whose test accuracy is
-the pick quality and whose class probabilities feed BADGE), then
-``--cycles`` selections of ``--budget`` items. Each library is timed on the
-selection call alone (its input checks included, the learner's fit not;
-scikit-activeml's BADGE calls ``predict_proba`` of the fitted learner inside
-its query). Times are comparable only as ratios within one run, on one thread.
-
+:mod:`benchmarks.regimes`, by default ``fmnist_transfer``: FashionMNIST
+images as the 128-d penultimate layer of a small CNN trained on other
+images, a seeded ``--pool-size`` subset of its 20,000-image pool, because
+scikit-activeml's ProbCover holds the :math:`N \times N` distance matrix),
+the same initial random labels, the same learner (logistic regression
+retrained every cycle, whose test accuracy is the pick quality and whose
+class probabilities feed BADGE), then one selection per step of the labelled
+schedule (``--labelled``, by default the study's own). Each library is timed on the
 What each side gets (each library's defaults otherwise):
 
 ============ ============================================ ==============================================
@@ -119,28 +118,39 @@ def _versions() -> Dict[str, str]:
     return {name: version(name) for name in ("gcnal", "scikit-activeml", "scikit-learn", "torch")}
 
 
-def run_curve(study: Study, pool: Pool, library: str, method: str, trial: int, initial: int,
-              budget: int, cycles: int, path: Path) -> None:
-    """One learning curve: ``initial`` random labels (the same for every curve
-    of the trial), then ``cycles`` selections of ``budget`` items."""
+def subsample(pool: Pool, size: Optional[int], trial: int) -> Pool:
+    """A seeded subset of ``size`` pool items (the test set unchanged); the
+    whole pool for ``None`` or a size at least the pool's."""
+    if size is None or size >= len(pool.train_x):
+        return pool
+    rng = np.random.default_rng(_seed(trial, 7))
+    keep = np.sort(rng.choice(len(pool.train_x), size, replace=False))
+    return Pool(pool.train_x[keep], pool.train_y[keep], pool.test_x, pool.test_y,
+                pool.num_classes)
+
+
+def run_curve(study: Study, pool: Pool, library: str, method: str, trial: int,
+              counts: Sequence[int], path: Path) -> None:
+    """One learning curve: ``counts[0]`` random labels (the same for every
+    curve of the trial), then one selection per step up to each next count."""
     if read_rows(path):
         return  # a curve's rows are written together, so it is finished
     rng = np.random.default_rng(_seed(trial, 4))
     labelled = np.zeros(len(pool.train_x), dtype=bool)
-    labelled[rng.choice(len(labelled), initial, replace=False)] = True
+    labelled[rng.choice(len(labelled), counts[0], replace=False)] = True
     rows: List[Dict] = []
-    for cycle in range(cycles + 1):
+    for cycle, count in enumerate(counts):
         accuracy, probs = fit_and_score(pool, np.flatnonzero(labelled), _seed(trial, 10 + cycle))
         row = {"study": study.name, "library": library, "method": method, "trial": trial,
                "cycle": cycle, "labelled": int(labelled.sum()), "accuracy": accuracy,
                "selection_time_s": None, "seed": trial, "commit": git_commit(),
                "machine": describe_device("cpu"), "date": utc_now(),
                "command": " ".join(["python -m benchmarks.skactiveml_compare"] + sys.argv[1:]),
-               "config": {"pool": study.name, "initial": initial, "budget": budget,
-                          "cycles": cycles, "features": f"pca{study.pca}"},
+               "config": {"pool": study.name, "pool_size": len(pool.train_x),
+                          "labelled": list(counts), "features": study.features},
                "versions": _versions()}
-        if cycle < cycles:
-            seed = _seed(trial, 100 + cycle)
+        if cycle + 1 < len(counts):
+            budget, seed = counts[cycle + 1] - count, _seed(trial, 100 + cycle)
             if library == "gcnal":
                 picks, seconds = select_gcnal(method, pool, labelled, budget, seed, probs)
             else:
@@ -157,15 +167,17 @@ def run_curve(study: Study, pool: Pool, library: str, method: str, trial: int, i
              np.mean([r["selection_time_s"] for r in rows[:-1]]))
 
 
-def run(study_name: str, methods: Sequence[str], trials: Sequence[int], initial: int,
-        budget: int, cycles: int, data_dir: Optional[str], results_dir: Path) -> None:
+def run(study_name: str, methods: Sequence[str], trials: Sequence[int],
+        counts: Optional[Sequence[int]], pool_size: Optional[int], data_dir: Optional[str],
+        results_dir: Path) -> None:
     study = STUDIES[study_name]
+    counts = list(counts or study.labelled_counts)
     for trial in trials:
-        pool = build_pool(study, trial, data_dir)
+        pool = subsample(build_pool(study, trial, data_dir), pool_size, trial)
         for method in methods:
             for library in LIBRARIES:
                 path = result_path(results_dir, ".", study.name, f"{library}-{method}", trial)
-                run_curve(study, pool, library, method, trial, initial, budget, cycles, path)
+                run_curve(study, pool, library, method, trial, counts, path)
 
 
 def _by_curve(rows: List[Dict]) -> Dict:
@@ -184,16 +196,24 @@ def _fmt_ci(values: Sequence[float], scale: float = 1.0, digits: int = 1) -> str
 
 
 def render_table(rows: List[Dict]) -> str:
-    """Per method: accuracy of each library per labelled count (mean over
-    trials), their paired difference (gcnal - scikit-activeml, percentage
-    points, 95% t-interval), and the median selection time of each with
-    their ratio, and the share of picks the two have in common at the first
-    selection (the only one made from the same labelled set)."""
+    """Per study and method: accuracy of each library per labelled count
+    (mean over trials), their paired difference (gcnal - scikit-activeml,
+    percentage points, 95% t-interval), the median selection time of each
+    with their ratio, and the share of picks the two have in common at the
+    first selection (the only one made from the same labelled set)."""
+    out: List[str] = []
+    for study in sorted({r["study"] for r in rows}):
+        out.extend(_render_study([r for r in rows if r["study"] == study]))
+    return "\n".join(out)
+
+
+def _render_study(rows: List[Dict]) -> List[str]:
     curves = _by_curve(rows)
     first = rows[0]
-    out = [f"Study `{first['study']}` ({first['config']['features']} features), "
-           f"{first['config']['initial']} + {first['config']['budget']} x "
-           f"{first['config']['cycles']} labels, logistic regression; "
+    schedule = sorted({r["labelled"] for r in rows})
+    out = [f"### Study `{first['study']}`", "",
+           (f"{first['config']['pool_size']} pool items, " if "pool_size" in first["config"] else "")
+           + f"{first['config']['features']} features, labelled {schedule}, logistic regression; "
            f"commit {first['commit']}, {first['machine']}, {first['date'][:10]}; "
            f"versions {first['versions']}.", ""]
     for method in METHODS:
@@ -225,7 +245,7 @@ def render_table(rows: List[Dict]) -> str:
                    f"{len(t_ours)} selections each). First selection (same labelled set): "
                    f"{100 * np.mean(shared):.0f}% of the picks shared.")
         out.append("")
-    return "\n".join(out)
+    return out
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -234,12 +254,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run_p = sub.add_parser("run", help="run the learning curves (resumable)")
-    run_p.add_argument("--study", default="fmnist_linear", choices=sorted(STUDIES))
+    run_p.add_argument("--study", default="fmnist_transfer", choices=sorted(STUDIES))
     run_p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     run_p.add_argument("--trials", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    run_p.add_argument("--initial", type=int, default=20)
-    run_p.add_argument("--budget", type=int, default=40)
-    run_p.add_argument("--cycles", type=int, default=8)
+    run_p.add_argument("--labelled", nargs="+", type=int, default=None,
+                       help="labelled counts per cycle (default: the study's schedule)")
+    run_p.add_argument("--pool-size", type=int, default=5000,
+                       help="seeded subset of the study's pool (0: all of it)")
     run_p.add_argument("--data-dir", default=None)
     run_p.add_argument("--threads", type=int, default=1)
     run_p.add_argument("--results-dir", type=Path, default=RESULTS)
@@ -254,7 +275,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         torch.set_num_threads(args.threads)
         with threadpool_limits(args.threads):
-            run(args.study, args.methods, args.trials, args.initial, args.budget, args.cycles,
+            run(args.study, args.methods, args.trials, args.labelled, args.pool_size or None,
                 args.data_dir, args.results_dir)
         return 0
     rows = load_study(args.results_dir)

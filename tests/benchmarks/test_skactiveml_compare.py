@@ -27,13 +27,13 @@ def test_coreset_picks_agree_and_rows_resume(digits_pool, tmp_path):
     for library in compare.LIBRARIES:
         for method in ("coreset", "badge"):
             path = result_path(tmp_path, ".", STUDY.name, f"{library}-{method}", 0)
-            compare.run_curve(STUDY, digits_pool, library, method, 0, 20, 15, 2, path)
+            compare.run_curve(STUDY, digits_pool, library, method, 0, [20, 35, 50], path)
             rows = read_rows(path)
             assert [r["labelled"] for r in rows] == [20, 35, 50]
             assert all(r["commit"] and r["date"] and r["machine"] and r["command"]
                        for r in rows)
             assert rows[0]["versions"]["scikit-activeml"]
-            compare.run_curve(STUDY, digits_pool, library, method, 0, 20, 15, 2, path)
+            compare.run_curve(STUDY, digits_pool, library, method, 0, [20, 35, 50], path)
             assert len(read_rows(path)) == 3  # finished: not run again
     rows = load_study(tmp_path)
     first = {(r["library"], r["method"]): r for r in rows if r["cycle"] == 0}
@@ -43,3 +43,11 @@ def test_coreset_picks_agree_and_rows_resume(digits_pool, tmp_path):
     assert first[("gcnal", "badge")]["picks"][0] == first[("skactiveml", "badge")]["picks"][0]
     table = compare.render_table(rows)
     assert "**coreset**" in table and "100% of the picks shared" in table
+
+
+def test_subsample_is_seeded_and_keeps_the_test_set(digits_pool):
+    a = compare.subsample(digits_pool, 100, trial=0)
+    b = compare.subsample(digits_pool, 100, trial=0)
+    assert len(a.train_x) == 100 and np.array_equal(a.train_x, b.train_x)
+    assert np.array_equal(a.test_x, digits_pool.test_x)
+    assert compare.subsample(digits_pool, None, trial=0) is digits_pool
