@@ -33,6 +33,6 @@ rng = np.random.default_rng(0)
 features = np.abs(rng.normal(size=(300, 16)) + np.repeat(rng.normal(size=(3, 16)) * 3, 100, 0))
 labelled = np.zeros(300, dtype=bool)
 labelled[rng.choice(100, 20, replace=False)] = True  # all from the first cluster
-options = dict(seed=0, epochs=50)  # by name through the preset, or the class with any selector
-print(gcnal.select(features, labelled, 10, method="uncertain_sage", **options))
-print(gcnal.select(features, labelled, 10, sampler=SAGESampler, selector="k_center", **options))
+# by name through the preset, or the class with any selector
+print(gcnal.select(features, labelled, 10, method="uncertain_sage", seed=0))
+print(gcnal.select(features, labelled, 10, sampler=SAGESampler, selector="k_center", seed=0))

@@ -1,7 +1,15 @@
-"""gcnal: graph-native active learning.
+"""gcnal: pick which unlabelled pool items to annotate next (pool-based active
+learning), with the classic baselines and graph-neural-network samplers.
 
+>>> import numpy as np
 >>> import gcnal
->>> idx = gcnal.select(features, labelled_mask, budget=100, method="uncertain_gcn", seed=0)
+>>> rng = np.random.default_rng(0)
+>>> features = rng.normal(size=(200, 8)).astype(np.float32)   # one row per pool item
+>>> labelled_mask = np.zeros(200, dtype=bool)
+>>> labelled_mask[:20] = True
+>>> picks = gcnal.select(features, labelled_mask, budget=5, method="uncertain_gcn", seed=0)
+>>> len(picks), picks.dtype, bool(labelled_mask[picks].any())
+(5, dtype('int64'), False)
 """
 from . import presets as _presets  # noqa: F401  (registers the built-in methods)
 from . import learner

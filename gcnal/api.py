@@ -11,32 +11,18 @@ from torch import Tensor
 from .errors import InvalidParameterError
 from .graph import GRAPHS, KNN_BACKENDS, NORMALIZATIONS, build_adjacency
 from .options import supported_kwargs, user_options
+from .progress import showing_progress
 from .registry import METHODS, SAMPLERS, SELECTORS, Method
 from .seeding import make_generator
 from .samplers import score_sampler, train_sampler
 from .samplers.training import resolve_batch_size
 from .selection import Selection, split_selector_output
 from .signals import check_signals
+from .subset import draw_subset
 from .validation import (as_feature_tensor, as_mask_tensor, check_budget, check_positive_int,
                          check_real, resolve_device)
 
 log = logging.getLogger(__name__)
-
-
-def _draw_subset(labelled: Tensor, subset: Optional[int], budget: int,
-                 generator: torch.Generator) -> Tensor:
-    """Pool indices of the sampler's nodes: every labelled item plus ``subset``
-    random unlabelled ones (all of them when ``subset`` is ``None`` or
-    larger), in pool order."""
-    unlabelled = torch.nonzero(~labelled, as_tuple=True)[0]
-    if subset is None or subset >= unlabelled.numel():
-        return torch.arange(labelled.numel(), device=labelled.device)
-    if subset < budget:
-        raise InvalidParameterError("subset", f"None or an int >= budget ({budget})", subset)
-    draw = torch.randperm(unlabelled.numel(), generator=generator, device=labelled.device)
-    keep = labelled.clone()
-    keep[unlabelled[draw[:subset]]] = True
-    return torch.nonzero(keep, as_tuple=True)[0]
 
 
 def _check_choices(**choices) -> None:
@@ -159,7 +145,9 @@ def select(features, labelled_mask, budget: int, method: str = "typical_diverse"
             ``Selection.info["training"]`` says which. (default: :obj:`"auto"`)
         device (torch.device or str, optional): Where to compute.
             (default: the features' device)
-        progress (bool): Show a progress bar while training. (default: :obj:`False`)
+        progress (bool): Show a progress bar for each stage that runs longer
+            than about a second (kNN search, training, greedy picks; see
+            :mod:`gcnal.progress`). (default: :obj:`False`)
         return_info (bool): Return a :class:`~gcnal.Selection` instead of the
             indices. (default: :obj:`False`)
 
@@ -207,44 +195,47 @@ def select(features, labelled_mask, budget: int, method: str = "typical_diverse"
     device = resolve_device(device, x.device)
     x, labelled = x.to(device), labelled.to(device)
     generator = make_generator(seed, device)
-    nodes = _draw_subset(labelled, subset, budget, generator)
+    nodes = draw_subset(labelled, subset, budget, generator)
     x_nodes, labelled_nodes = x[nodes], labelled[nodes]
     info = {"method": preset.name, "num_nodes": nodes.numel(), "device": str(device)}
 
-    scores, embeddings, losses = None, x_nodes, []
-    if signal is not None:
-        scores = signal.to(device)[nodes]
-    if sampler_factory is not None:
-        start = time.perf_counter()
-        adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k,
-                                              knn_backend=knn_backend)
-        timings["graph"] = _elapsed(start, device)
-        if bool(labelled_nodes.any()):
+    with showing_progress(progress):
+        scores, embeddings, losses = None, x_nodes, []
+        if signal is not None:
+            scores = signal.to(device)[nodes]
+        if sampler_factory is not None:
             start = time.perf_counter()
-            model = _build_sampler(sampler_factory, x.size(1), hidden, dropout,
-                                   extra_sampler).to(device)
-            train_batch, info["training"] = resolve_batch_size(batch_size, model, adj)
-            losses = train_sampler(model, adj.vectors, adj, labelled_nodes, epochs=epochs,
-                                   lr=lr, weight_decay=weight_decay,
-                                   lambda_unlabelled=lambda_unlabelled, generator=generator,
-                                   batch_size=train_batch, progress=progress)
-            scores, embeddings = score_sampler(model, adj.vectors, adj)
-            timings["train"] = _elapsed(start, device)
-        else:
-            info["cold_start"] = _cold_start_note(preset.name, cold_start)
-            embeddings, select_fn = adj @ adj.vectors, cold_start_fn
-            extra_selector = {}
+            adj, info["graph"] = build_adjacency(x_nodes, graph, normalization, k,
+                                                  knn_backend=knn_backend)
+            timings["graph"] = _elapsed(start, device)
+            if bool(labelled_nodes.any()):
+                start = time.perf_counter()
+                model = _build_sampler(sampler_factory, x.size(1), hidden, dropout,
+                                       extra_sampler).to(device)
+                train_batch, info["training"] = resolve_batch_size(batch_size, model, adj)
+                losses = train_sampler(model, adj.vectors, adj, labelled_nodes, epochs=epochs,
+                                       lr=lr, weight_decay=weight_decay,
+                                       lambda_unlabelled=lambda_unlabelled, generator=generator,
+                                       batch_size=train_batch, progress=progress)
+                scores, embeddings = score_sampler(model, adj.vectors, adj)
+                timings["train"] = _elapsed(start, device)
+            else:
+                info["cold_start"] = _cold_start_note(preset.name, cold_start)
+                embeddings, select_fn = adj @ adj.vectors, cold_start_fn
+                extra_selector = {}
 
-    start = time.perf_counter()
-    options = {"generator": generator, "s_margin": s_margin}
-    local, pick_scores = split_selector_output(
-        select_fn(scores, embeddings, labelled_nodes, budget,
-                  **{**supported_kwargs(select_fn, options), **extra_selector}))
-    if extra_selector:
-        info["selector_options"] = dict(extra_selector)
-    picks = nodes[local.to(device)]
-    info["pick_scores"] = pick_scores
-    timings["select"] = _elapsed(start, device)
+        start = time.perf_counter()
+        options = {"generator": generator, "s_margin": s_margin}
+        local, pick_scores = split_selector_output(
+            select_fn(scores, embeddings, labelled_nodes, budget,
+                      **{**supported_kwargs(select_fn, options), **extra_selector}))
+        if extra_selector:
+            info["selector_options"] = dict(extra_selector)
+        picks = nodes[local.to(device)]
+        info["pick_scores"] = pick_scores
+        timings["select"] = _elapsed(start, device)
+        log.info("selection: %s, %d picks (%.2f s)", getattr(select_fn, "__name__", "selector"),
+                 budget, timings["select"])
     indices = _as_output(picks, like_numpy, out_device)
     if not return_info:
         return indices

@@ -149,8 +149,8 @@ def run_demo(out_dir: str = "demo_results", seeds: int = 3, cycles: int = 6, ini
              ) -> List[Dict]:
     """Run every method for every seed, print the table, write JSON + PNG.
 
-    The demo's tensors are small, so it runs torch on one thread: faster than
-    two here, and unaffected by other work on the machine."""
+    The demo's tensors are small, so it runs torch on one thread, which also
+    keeps it unaffected by other work on the machine."""
     torch.set_num_threads(1)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ from torch import Tensor
 
 ArrayLike = Union[np.ndarray, Tensor]
 
-WITH_TQDM: bool = importlib.util.find_spec("tqdm") is not None
 WITH_FAISS: bool = importlib.util.find_spec("faiss") is not None
 
-__all__ = ["ArrayLike", "WITH_FAISS", "WITH_TQDM"]
+__all__ = ["ArrayLike", "WITH_FAISS"]

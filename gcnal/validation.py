@@ -8,7 +8,7 @@ naming the parameter on bad input.
 from __future__ import annotations
 
 import numbers
-from typing import Optional
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -72,37 +72,79 @@ def check_budget(budget, num_unlabelled: int, owner: str = "select") -> int:
     if num_unlabelled == 0:
         raise InvalidParameterError("labelled_mask", "a mask with at least one unlabelled item",
                                     "a mask with every item labelled", owner)
-    expected = f"an int in [1, {num_unlabelled}] (the number of unlabelled items)"
-    if isinstance(budget, bool) or not isinstance(budget, numbers.Integral):
-        raise InvalidParameterError("budget", expected, _describe(budget), owner)
-    if not 1 <= int(budget) <= num_unlabelled:
-        raise InvalidParameterError("budget", expected, int(budget), owner)
-    return int(budget)
+    return check_int(budget, "budget", owner, low=1, high=num_unlabelled,
+                     detail="the number of unlabelled items")
+
+
+def _expected(description: str, allow_none: bool, alternative: Optional[str]) -> str:
+    return (f"{alternative} or " if alternative else "") + description + \
+        (" or None" if allow_none else "")
+
+
+def check_int(value, parameter: str, owner: str = "select", low: int = 1,
+              high: Optional[int] = None, allow_none: bool = False,
+              alternative: Optional[str] = None, detail: str = "") -> Optional[int]:
+    """``value`` as an int in ``[low, high]`` (no upper end for ``high=None``;
+    ``None`` passes when allowed). ``alternative`` names another accepted
+    value that the caller handles (e.g. ``"'auto'"``) and ``detail`` explains
+    the bounds, both only for the message."""
+    if value is None and allow_none:
+        return None
+    is_int = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not is_int or value < low or (high is not None and value > high):
+        if high is not None:
+            description = f"an int in [{low}, {high}]"
+        else:
+            description = {1: "a positive int", 0: "a non-negative int"}.get(low,
+                                                                             f"an int >= {low}")
+        description += f" ({detail})" if detail else ""
+        raise InvalidParameterError(parameter, _expected(description, allow_none, alternative),
+                                    int(value) if is_int else _describe(value), owner)
+    return int(value)
 
 
 def check_positive_int(value, parameter: str, owner: str = "select",
                        allow_none: bool = False) -> Optional[int]:
     """``value`` as an int >= 1 (or ``None`` when allowed)."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        expected = "a positive int" + (" or None" if allow_none else "")
-        raise InvalidParameterError(parameter, expected, _describe(value), owner)
-    return int(value)
+    return check_int(value, parameter, owner, low=1, allow_none=allow_none)
+
+
+def check_positive_ints(values, parameter: str, owner: str = "select", nonempty: bool = False,
+                        detail: str = "") -> Tuple[int, ...]:
+    """``values`` as a tuple of ints >= 1, each checked as ``parameter[i]``;
+    ``detail`` says what they are, for the message."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) \
+            or (nonempty and len(values) == 0):
+        expected = ("a non-empty sequence" if nonempty else "a sequence") + " of ints" + \
+            (f" ({detail})" if detail else "")
+        raise InvalidParameterError(parameter, expected, repr(values), owner)
+    return tuple(check_positive_int(v, f"{parameter}[{i}]", owner) for i, v in enumerate(values))
 
 
 def check_real(value, parameter: str, low: float, high: float, owner: str = "select",
-               low_open: bool = False, high_open: bool = False) -> float:
-    """``value`` as a float in the interval ``[low, high]`` (ends open if asked)."""
+               low_open: bool = False, high_open: bool = False, allow_none: bool = False,
+               alternative: Optional[str] = None) -> Optional[float]:
+    """``value`` as a float in the interval ``[low, high]`` (ends open if asked;
+    ``None`` passes when allowed; ``alternative`` as for :func:`check_int`)."""
+    if value is None and allow_none:
+        return None
     interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if ok:
         v = float(value)
         ok = (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
     if not ok:
-        raise InvalidParameterError(parameter, f"a real number in {interval}",
-                                    _describe(value), owner)
+        raise InvalidParameterError(
+            parameter, _expected(f"a real number in {interval}", allow_none, alternative),
+            _describe(value), owner)
     return float(value)
+
+
+def check_choice(value, parameter: str, choices, owner: str = "select"):
+    """``value`` itself when it is one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise InvalidParameterError(parameter, f"one of {list(choices)}", repr(value), owner)
+    return value
 
 
 def check_hyper_parameters(owner: str, dropout: float, **positive_ints: int) -> None:

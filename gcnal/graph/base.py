@@ -10,13 +10,6 @@ from ..errors import InvalidParameterError
 NORMALIZATIONS = ("row", "column")
 
 
-def check_normalization(normalization: str, owner: str) -> None:
-    """Raise unless ``normalization`` is one of :data:`NORMALIZATIONS`."""
-    if normalization not in NORMALIZATIONS:
-        raise InvalidParameterError("normalization", f"one of {list(NORMALIZATIONS)}",
-                                    repr(normalization), owner)
-
-
 class PoolAdjacency:
     r"""A normalised pool adjacency :math:`A` used as an operator: ``adj @ y``
     computes :math:`A\mathbf{y}` for ``y`` of shape :math:`(N,)` or

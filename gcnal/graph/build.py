@@ -13,15 +13,14 @@ The choice is returned as a sentence for :attr:`gcnal.Selection.info`.
 """
 from __future__ import annotations
 
-from typing import Tuple
-
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Tuple
 
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
-from ..validation import as_feature_tensor, as_mask_tensor
+from ..progress import log_stage
+from ..validation import as_feature_tensor, as_mask_tensor, check_choice
 from .base import PoolAdjacency
 from .cosine import CosineAdjacency
 from .knn import KNNAdjacency
@@ -30,6 +29,8 @@ from .search import KNN_BACKENDS
 if TYPE_CHECKING:
     import networkx as nx
     from torch_geometric.data import Data
+
+log = logging.getLogger(__name__)
 
 GRAPHS = ("auto", "dense", "knn")
 
@@ -52,12 +53,20 @@ def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = 
         knn_backend (str): How the kNN graph is searched: ``"torch"`` or
             ``"faiss"`` (exact) or ``"faiss-approx"`` (inverted lists), see
             :func:`~gcnal.graph.knn_search`. (default: :obj:`"torch"`)
+
+    The choice and the time it took are logged at INFO.
     """
-    if graph not in GRAPHS:
-        raise InvalidParameterError("graph", f"one of {list(GRAPHS)}", repr(graph))
-    if knn_backend not in KNN_BACKENDS:
-        raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",
-                                    repr(knn_backend))
+    check_choice(graph, "graph", GRAPHS, "build_adjacency")
+    check_choice(knn_backend, "knn_backend", KNN_BACKENDS, "build_adjacency")
+    with log_stage(log, "graph", features.device) as stage:
+        adj, description = _build(features, graph, normalization, k, dense_memory, knn_backend)
+        stage["detail"] = description
+    return adj, description
+
+
+def _build(features: Tensor, graph: str, normalization: str, k: int, dense_memory: int,
+           knn_backend: str) -> Tuple[PoolAdjacency, str]:
+    """:func:`build_adjacency` after its checks."""
     n = features.size(0)
     if graph == "auto":
         nonnegative = bool((features >= 0).all())
@@ -73,7 +82,7 @@ def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = 
     return adj, f"dense ({form})"
 
 
-def pool_graph(features, labelled_mask=None, normalization: str = "row", graph: str = "dense",
+def pool_graph(features, labelled_mask=None, normalization: str = "row", graph: str = "auto",
                k: int = 15, knn_backend: str = "torch") -> Data:
     r"""The pool as a PyTorch Geometric :class:`~torch_geometric.data.Data`.
 
@@ -83,7 +92,9 @@ def pool_graph(features, labelled_mask=None, normalization: str = "row", graph: 
             booleans, ``True`` for labelled items. (default: :obj:`None`, all
             unlabelled)
         normalization (str): ``"row"`` or ``"column"``. (default: :obj:`"row"`)
-        graph (str): ``"dense"``, ``"knn"`` or ``"auto"``. (default: :obj:`"dense"`)
+        graph (str): ``"auto"`` (as :func:`gcnal.select`: see
+            :func:`build_adjacency`), ``"dense"`` or ``"knn"``.
+            (default: :obj:`"auto"`)
         k (int): Neighbours per item of the kNN graph. (default: :obj:`15`)
         knn_backend (str): ``"torch"``, ``"faiss"`` or ``"faiss-approx"``.
             (default: :obj:`"torch"`)

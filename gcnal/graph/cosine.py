@@ -42,13 +42,10 @@ import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError
-from ..nn import column_major
-from .base import PoolAdjacency, check_normalization
-
-#: Rows per block when a dense adjacency is materialised: a block holds
-#: ``block_rows x N`` similarities, about 64 MiB of float32 at N = 16,384.
-_BLOCK_ELEMENTS = 1 << 24
-
+from ..nn import column_major, rows_per_block
+from ..progress import progress_bar
+from ..validation import check_choice
+from .base import NORMALIZATIONS, PoolAdjacency
 
 def l2_normalize(x: Tensor) -> Tensor:
     r"""Rows divided by their L2 norm; an all-zero row stays zero.
@@ -85,7 +82,7 @@ class CosineAdjacency(PoolAdjacency):
 
     def __init__(self, features: Tensor, normalization: str = "row",
                  materialize: Optional[bool] = None):
-        check_normalization(normalization, "CosineAdjacency")
+        check_choice(normalization, "normalization", NORMALIZATIONS, "CosineAdjacency")
         self.normalization = normalization
         # column-major: the factored product's V^T y and V c are its main cost
         self.vectors = column_major(l2_normalize(features.float()))
@@ -121,8 +118,8 @@ class CosineAdjacency(PoolAdjacency):
         :math:`N \times N` result plus one block."""
         n, v = self.num_nodes, self.vectors
         adj = torch.empty(n, n, device=v.device, dtype=v.dtype)
-        step = max(1, _BLOCK_ELEMENTS // max(n, 1))
-        for start in range(0, n, step):
+        step = rows_per_block(n)
+        for start in progress_bar(range(0, n, step), "dense graph"):
             rows = slice(start, min(start + step, n))
             block = adj[rows]
             torch.matmul(v[rows], v.T, out=block)

@@ -21,7 +21,8 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
-from .base import PoolAdjacency, check_normalization
+from ..validation import check_choice
+from .base import NORMALIZATIONS, PoolAdjacency
 from .cosine import l2_normalize
 from .search import knn_search
 
@@ -76,15 +77,15 @@ class KNNAdjacency(PoolAdjacency):
 
     def __init__(self, features: Tensor, k: int = 15, normalization: str = "row",
                  backend: str = "torch"):
-        from torch_geometric.utils import coalesce
+        from torch_geometric.utils import coalesce  # loaded with the first kNN graph
 
-        check_normalization(normalization, "KNNAdjacency")
+        check_choice(normalization, "normalization", NORMALIZATIONS, "KNNAdjacency")
         self.k = k
         self.normalization = normalization
         self.backend = backend
         self.vectors = l2_normalize(features.float())
         self.num_nodes = n = self.vectors.size(0)
-        index, similarity = knn_search(self.vectors, k, backend)
+        index, similarity = knn_search(self.vectors, k, backend, normalized=True)
         rows = torch.arange(n, device=index.device).repeat_interleave(k)
         cols, weight = index.reshape(-1), similarity.reshape(-1).clamp_min(0)
         keep = weight > 0

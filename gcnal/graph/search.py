@@ -13,17 +13,16 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError, MissingDependencyError
+from ..errors import MissingDependencyError
+from ..nn import rows_per_block
+from ..progress import progress_bar
 from ..typing import WITH_FAISS
+from ..validation import check_choice, check_int
 from .cosine import l2_normalize
 
-#: Most similarities held at once while searching (256 MiB of float32): one
-#: block of rows x N, reused from block to block (a fresh block per step would
-#: cost a page fault per 4 KiB written).
-_BLOCK_ELEMENTS = 1 << 26
-
-#: Most rows per block: a few hundred rows keep the similarity product near
-#: the BLAS peak on a CPU; more only cost memory.
+#: Most rows per block of similarities (fewer when :func:`~gcnal.nn.rows_per_block`
+#: says so): a few hundred rows keep the similarity product near the BLAS
+#: peak on a CPU; more only cost memory.
 _BLOCK_ROWS = 512
 
 #: Search backends of :func:`knn_search`.
@@ -45,8 +44,7 @@ def _block_top_k(block: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     value outside the tail lies in a chunk whose maximum is :math:`\ge
     \tau_i`: the top-:math:`k` chunks. A top-:math:`k` over their :math:`kc`
     values and the tail is exact and costs :math:`O(N/c + kc)` per row after
-    one pass for the chunk maxima, instead of a partial sort over :math:`N`
-    (about 2x faster at :math:`N = 10^5`).
+    one pass for the chunk maxima, instead of a partial sort over :math:`N`.
     """
     rows, n = block.shape
     chunk = max(1, int(math.sqrt(n / k)))
@@ -64,7 +62,8 @@ def _block_top_k(block: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     return top.values, torch.gather(columns, 1, top.indices)
 
 
-def knn_search(features: Tensor, k: int, backend: str = "torch") -> Tuple[Tensor, Tensor]:
+def knn_search(features: Tensor, k: int, backend: str = "torch", *,
+               normalized: bool = False) -> Tuple[Tensor, Tensor]:
     r"""Each row's :math:`k` most cosine-similar other rows.
 
     Backends:
@@ -74,18 +73,23 @@ def knn_search(features: Tensor, k: int, backend: str = "torch") -> Tuple[Tensor
       :math:`O(N^2 d)` of the similarity products plus a top-:math:`k` that
       reads each similarity about once (see :func:`_block_top_k`).
     - ``"faiss"`` (exact): faiss's ``IndexFlatIP`` on the L2-normalised rows
-      (blocked BLAS products and a heap per query; 1.1x the speed of
-      ``"torch"`` on one CPU thread at :math:`N = 10^5`, docs/scaling.md).
+      (blocked BLAS products and a heap per query).
     - ``"faiss-approx"``: an inverted-file index (``IndexIVFFlat``) with
       :math:`\lceil\sqrt{N}\rceil` k-means lists (faiss's fixed seed, so
       deterministic), probing :data:`FAISS_NPROBE` lists per query: about
       :math:`O(N^{1.5} d \cdot \text{nprobe})` instead of :math:`O(N^2 d)`.
       Approximate: a neighbour in an unprobed list is missed (recall is
-      measured in the tests and ``docs/scaling.md``).
+      measured in the tests).
+
+    Time and recall of every backend: ``python -m benchmarks.scale knn-search``.
 
     faiss runs on the CPU (tensors on another device are copied there and
     back) with its own OpenMP threads (``faiss.omp_set_num_threads``).
     Self-matches are excluded.
+
+    With ``normalized=True`` the rows are taken as already L2-normalised
+    (a pool graph's ``vectors``) and used as they are, so a selection
+    normalises its features once.
 
     Returns:
         ``(index, similarity)``, both :math:`(N, k)`, most similar first; where
@@ -93,20 +97,18 @@ def knn_search(features: Tensor, k: int, backend: str = "torch") -> Tuple[Tensor
         ``-1`` and similarity :math:`-\infty`.
     """
     n = features.size(0)
-    if not 1 <= k < n:
-        raise InvalidParameterError("k", f"an int in [1, {n - 1}] (fewer than the {n} items)",
-                                    k, "knn_search")
-    if backend not in KNN_BACKENDS:
-        raise InvalidParameterError("backend", f"one of {list(KNN_BACKENDS)}", repr(backend),
-                                    "knn_search")
-    v = l2_normalize(features.float())
+    check_int(k, "k", "knn_search", low=1, high=n - 1, detail=f"fewer than the {n} items")
+    check_choice(backend, "backend", KNN_BACKENDS, "knn_search")
+    v = features.float() if normalized else l2_normalize(features.float())
     if backend != "torch":
         return _faiss_search(v, k, approximate=backend == "faiss-approx")
     index = torch.empty(n, k, dtype=torch.long, device=v.device)
     similarity = torch.empty(n, k, dtype=v.dtype, device=v.device)
-    step = max(1, min(n, _BLOCK_ROWS, _BLOCK_ELEMENTS // n))
+    step = min(n, _BLOCK_ROWS, rows_per_block(n))
+    # one block of similarities, reused from block to block (a fresh one per
+    # block would be new memory from the operating system each time)
     buffer = torch.empty(step, n, dtype=v.dtype, device=v.device)
-    for start in range(0, n, step):
+    for start in progress_bar(range(0, n, step), "kNN search"):
         stop = min(start + step, n)
         block = torch.matmul(v[start:stop], v.T, out=buffer[:stop - start])
         block.diagonal(offset=start).fill_(float("-inf"))

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from ..errors import InvalidParameterError
 from ..nn import reset_uniform_
-from ..validation import check_positive_int, check_real
+from ..validation import check_positive_int, check_positive_ints, check_real
 from .functional import global_average_pool
 
 
@@ -70,13 +70,8 @@ class JointHead(nn.Module):
             raise InvalidParameterError("bottleneck", "None or an nn.Module with an int "
                                         "'out_channels' attribute (e.g. BatchTransformer)",
                                         type(bottleneck).__name__, "JointHead")
-        if isinstance(discriminator_channels, int) \
-                or not isinstance(discriminator_channels, Sequence):
-            raise InvalidParameterError("discriminator_channels", "a sequence of ints",
-                                        repr(discriminator_channels), "JointHead")
-        self.discriminator_channels = tuple(
-            check_positive_int(c, f"discriminator_channels[{i}]", "JointHead")
-            for i, c in enumerate(discriminator_channels))
+        self.discriminator_channels = check_positive_ints(
+            discriminator_channels, "discriminator_channels", "JointHead")
         self.bottleneck = bottleneck
         width = in_channels if bottleneck is None else bottleneck.out_channels
         self.classifier = nn.Linear(width, num_classes)

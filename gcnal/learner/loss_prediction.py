@@ -29,7 +29,7 @@ from torch import Tensor, nn
 
 from ..errors import InvalidParameterError
 from ..nn import reset_uniform_
-from ..validation import check_positive_int, check_real
+from ..validation import check_positive_int, check_positive_ints, check_real
 from .functional import global_average_pool, mirror_pairs
 
 
@@ -63,13 +63,9 @@ class LossPredictionModule(nn.Module):
 
     def __init__(self, in_channels: Sequence[int], hidden_channels: int = 128):
         super().__init__()
-        if isinstance(in_channels, int) or not isinstance(in_channels, Sequence) \
-                or len(in_channels) == 0:
-            raise InvalidParameterError("in_channels", "a non-empty sequence of ints (the "
-                                        "channels of each feature level)", repr(in_channels),
-                                        "LossPredictionModule")
-        self.in_channels = tuple(check_positive_int(c, f"in_channels[{i}]", "LossPredictionModule")
-                                 for i, c in enumerate(in_channels))
+        self.in_channels = check_positive_ints(in_channels, "in_channels", "LossPredictionModule",
+                                               nonempty=True,
+                                               detail="the channels of each feature level")
         check_positive_int(hidden_channels, "hidden_channels", "LossPredictionModule")
         self.hidden_channels = hidden_channels
         self.lins = nn.ModuleList(nn.Linear(c, hidden_channels) for c in self.in_channels)

@@ -21,7 +21,7 @@ from torch import Tensor, nn
 from ..errors import InvalidParameterError
 from ..nn import dropout
 from ..seeding import make_generator
-from ..validation import check_positive_int, check_real
+from ..validation import check_int, check_positive_int, check_real
 from .functional import check_batch, check_module, eval_mode
 
 
@@ -135,10 +135,8 @@ def mc_dropout_probs(model: nn.Module, inputs: Tensor, samples: int = 20, *,
     """
     owner = "mc_dropout_probs"
     inputs = check_batch(inputs, owner)
-    samples = check_positive_int(samples, "samples", owner)
-    if samples < 2:
-        raise InvalidParameterError("samples", "an int >= 2 (BALD needs the samples to differ)",
-                                    samples, owner)
+    samples = check_int(samples, "samples", owner, low=2,
+                        detail="BALD needs the samples to differ")
     batch_size = check_positive_int(batch_size, "batch_size", owner, allow_none=True)
     generator = make_generator(seed, inputs.device)
     forward = model if forward is None else forward

@@ -6,11 +6,12 @@ matrices read by repeated products. Depends only on torch,
 from .batch_transformer import BatchSelfAttention, BatchTransformer, BatchTransformerLayer
 from .fused_linear import relu_dropout_linear
 from .init import reset_uniform_
-from .layout import column_major
+from .layout import BLOCK_ELEMENTS, column_major, rows_per_block
 from .seeded_dropout import dropout, keep_mask
 from .workspace import Workspace
 
 __all__ = [
+    "BLOCK_ELEMENTS",
     "BatchSelfAttention",
     "BatchTransformer",
     "BatchTransformerLayer",
@@ -20,4 +21,5 @@ __all__ = [
     "keep_mask",
     "relu_dropout_linear",
     "reset_uniform_",
+    "rows_per_block",
 ]

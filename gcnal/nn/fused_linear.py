@@ -57,8 +57,8 @@ class _ReluDropoutLinear(torch.autograd.Function):
         # sign(h) / (1 - p) is the derivative of dropout(relu(.)): the gradient
         # before the ReLU, built chunk by chunk with the values autograd's
         # operations give on the unfused expression (for one output, its
-        # (N, 1) x (1, h) product is one rounded multiplication per entry, as
-        # torch.mul, which is 10x faster than a K = 1 matmul on a CPU); then
+        # (N, 1) x (1, h) product is one rounded multiplication per entry, so
+        # torch.mul gives it without a K = 1 matmul); then
         # one product for the weight's gradient, so that it is the unfused one
         # to the bit
         workspace = ctx.workspace
@@ -99,10 +99,9 @@ def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], wei
     piece); only :math:`\mathbf{H}` is kept for the backward pass (its sign
     is the derivative of ReLU-then-dropout), and the weight gradient
     :math:`\mathbf{X}^\top \mathbf{G}` is one product, taken as autograd
-    takes it on the unfused expression (same picks, docs/scaling.md), while
-    a step writes two :math:`N \times h` tensors instead of about ten: a
-    training epoch of the GCN sampler on a CPU at :math:`N = 10^5, h = 128`
-    takes about 0.22 s instead of 0.45 s (docs/scaling.md). ``X`` in another
+    takes it on the unfused expression (same picks), while a step writes two
+    :math:`N \times h` tensors instead of about ten (epoch times fused
+    against unfused: ``python -m benchmarks.scale epoch-ab``). ``X`` in another
     dtype (bfloat16) takes the products :math:`\mathbf{X}\mathbf{\Theta}_1`
     and :math:`\mathbf{X}^\top \mathbf{G}` in that dtype.
 
@@ -110,9 +109,8 @@ def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], wei
     ReLU and the random lanes of the dropout decisions are written into
     buffers reused from call to call: valid for a loop that runs each
     backward pass before the next forward pass (a training loop), where it
-    spares the page faults of fresh :math:`N \times h` tensors (an epoch at
-    :math:`N = 10^6` is 1.5-1.9x faster, docs/scaling.md). Values do not
-    change.
+    spares the page faults of fresh :math:`N \times h` tensors (measured by
+    ``python -m benchmarks.scale epoch-ab``). Values do not change.
 
     Shapes:
         - **x:** :math:`(N, d)`; **weight1:** :math:`(d, h)`; **bias1:**

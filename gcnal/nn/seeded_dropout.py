@@ -39,9 +39,8 @@ def keep_mask(shape, p: float, generator: Optional[torch.Generator] = None,
     uniform :math:`u \in [0, 2^{15})`; an entry is dropped when
     :math:`u < \operatorname{round}(p \cdot 2^{15})`, so :math:`\tilde p` is
     :math:`p` rounded to a multiple of :math:`2^{-15}` (0.29999 for 0.3).
-    One random number per four decisions makes this several times faster than
-    ``bernoulli_`` on a CPU, where drawing the masks was the largest cost of
-    training the GCN sampler.
+    One random int64 serves four decisions, where ``bernoulli_`` draws one
+    random number per decision.
     """
     return kept(random_lanes(shape, generator, device), p)
 

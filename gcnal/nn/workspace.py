@@ -12,10 +12,9 @@ class Workspace:
 
     On a CPU every fresh tensor of more than 32 MiB is new memory from the
     operating system (glibc maps it, and unmaps it when it is freed), so
-    writing it costs a page fault per 4 KiB: about 0.27 s for each
-    :math:`10^6 \times 128` float32 tensor on the project's CPU machine, half
-    as long as the epoch's two :math:`N \times d \times h` products at that
-    size (docs/scaling.md). A buffer is taken out with
+    writing it costs a page fault per page, a cost of the same order as the
+    epoch's :math:`N \times d \times h` products at large :math:`N`
+    (``python -m benchmarks.scale epoch-ab``). A buffer is taken out with
     :meth:`take` (so it is never handed out twice) and given back with
     :meth:`give_back` once its contents are no longer needed; a taken tensor
     is the first elements of the free buffer of that name when it is large

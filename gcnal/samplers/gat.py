@@ -7,12 +7,10 @@ from typing import Any, Optional
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch_geometric.nn import GATConv
-from torch_geometric.utils import to_undirected
 
 from ..errors import InvalidParameterError
 from ..nn import dropout
-from ..validation import check_hyper_parameters
+from ..validation import check_hyper_parameters, check_int
 
 
 def pool_edge_index(adj: Any, k: int = 10) -> Tensor:
@@ -42,15 +40,16 @@ def pool_edge_index(adj: Any, k: int = 10) -> Tensor:
         raise InvalidParameterError("adj", "a pool graph with 'edge_index' or 'vectors' "
                                     "(KNNAdjacency or CosineAdjacency)", type(adj).__name__,
                                     "pool_edge_index")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InvalidParameterError("k", "a positive int", repr(k), "pool_edge_index")
+    check_int(k, "k", "pool_edge_index")
+    from torch_geometric.utils import to_undirected
+
     from ..graph import knn_search
 
     n = vectors.size(0)
     k = min(k, n - 1)
     if k < 1:
         return torch.empty(2, 0, dtype=torch.long, device=vectors.device)
-    index, _ = knn_search(vectors, k)
+    index, _ = knn_search(vectors, k, normalized=True)
     target = torch.arange(n, device=vectors.device).repeat_interleave(k)
     return to_undirected(torch.stack([index.reshape(-1), target]), num_nodes=n)
 
@@ -111,6 +110,8 @@ class GATSampler(nn.Module):
 
     def __init__(self, in_channels: int, hidden_channels: int = 128, dropout: float = 0.3,
                  heads: int = 4, k: int = 10, cached: bool = False):
+        from torch_geometric.nn import GATConv  # loaded with the first PyG layer
+
         super().__init__()
         check_hyper_parameters("GATSampler", dropout, in_channels=in_channels,
                                hidden_channels=hidden_channels, heads=heads, k=k)

@@ -37,11 +37,11 @@ class PoolConv(nn.Module):
         compute_dtype (torch.dtype, optional): With ``cached=True``, hold
             :math:`A\mathbf{X}` in this dtype and take
             :math:`(A\mathbf{X})\mathbf{\Theta}` and its weight gradient in it
-            (``torch.bfloat16``: about 2-4x faster on CPUs with AVX512-BF16 or
-            AMX; products accumulate in float32, results are rounded to
-            bfloat16 and returned as float32). Not exact: changes picks
-            slightly (measured in ``docs/scaling.md``). (default: :obj:`None`,
-            float32)
+            (``torch.bfloat16``, for CPUs with AVX512-BF16 or AMX; products
+            accumulate in float32, results are rounded to bfloat16 and
+            returned as float32). Not exact: changes picks slightly (time and
+            picks: ``python -m benchmarks.select_speed --bf16``).
+            (default: :obj:`None`, float32)
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})`,

@@ -9,19 +9,11 @@ from torch import Tensor, nn
 
 from ..errors import InvalidParameterError
 from ..losses import weighted_bce_with_logits
-from ..options import supported_kwargs
-from ..typing import WITH_TQDM
 from ..nn import Workspace
+from ..options import supported_kwargs
+from ..progress import log_stage, progress_bar
 
 log = logging.getLogger(__name__)
-
-
-def _epochs(epochs: int, progress: bool):
-    if progress and WITH_TQDM:
-        from tqdm.auto import trange
-
-        return trange(epochs, desc="gcnal: training sampler", leave=False)
-    return range(epochs)
 
 
 def supports_mini_batches(sampler: nn.Module, adj: Any) -> bool:
@@ -64,7 +56,7 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
                   lambda_unlabelled: float = 1.2,
                   generator: Optional[torch.Generator] = None,
                   batch_size: Optional[int] = None,
-                  progress: bool = False) -> List[float]:
+                  progress: Optional[bool] = None) -> List[float]:
     r"""Training of ``sampler`` with Adam on
     :func:`~gcnal.losses.weighted_bce_with_logits` (labelled = 1,
     unlabelled = 0), dropout on. Parameters are re-initialised from
@@ -81,6 +73,10 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
         batch_size (int, optional): Nodes per mini-batch; needs a sampler
             with ``forward_rows`` on a graph with ``rows`` (see
             :func:`supports_mini_batches`). (default: :obj:`None`, full batch)
+        progress (bool, optional): Show a bar over the epochs; ``None``
+            follows :func:`gcnal.progress.showing_progress`. (default: :obj:`None`)
+
+    The training mode, epochs and time are logged at INFO.
 
     Returns:
         The loss of every epoch (for mini-batches, the sum over batches of
@@ -129,11 +125,12 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
                 total += float(loss.detach()) * rows.numel() / n
             return total
 
-    losses = []
-    for epoch in _epochs(epochs, progress):
-        losses.append(epoch_loss())
-        if progress and not WITH_TQDM and (epoch + 1) % 50 == 0:
-            log.info("sampler epoch %d/%d: loss %.4f", epoch + 1, epochs, losses[-1])
+    mode = "full batch" if batch_size is None else f"mini-batches of {batch_size}"
+    with log_stage(log, "training", x.device) as stage:
+        losses = [epoch_loss() for _ in progress_bar(range(epochs), "training sampler",
+                                                     enabled=progress)]
+        stage["detail"] = (f"{type(sampler).__name__}, {mode}, {epochs} epochs, "
+                           f"final loss {losses[-1]:.4f}" if losses else "no epoch")
     return losses
 
 

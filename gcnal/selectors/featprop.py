@@ -6,7 +6,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
+from ..validation import check_int
 from .kmeans import kmeans
 
 
@@ -24,14 +24,12 @@ def propagate_features(features: Tensor, k: int = 15, hops: int = 2) -> Tensor:
         hops (int): Propagation steps (the paper's :math:`K`).
             (default: :obj:`2`)
     """
-    from ..graph import l2_normalize
-    from ..graph import KNNAdjacency
+    from ..graph import KNNAdjacency, l2_normalize
 
     n = features.size(0)
-    vectors = l2_normalize(features.float())
     if n < 2 or hops == 0:
-        return vectors
-    adj = KNNAdjacency(vectors, k=min(k, n - 1))
+        return l2_normalize(features.float())
+    adj = KNNAdjacency(features, k=min(k, n - 1))
     out = adj.vectors
     for _ in range(hops):
         out = adj @ out
@@ -68,10 +66,8 @@ def featprop(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor
     Returns:
         :math:`(\text{budget},)` int64 indices, unique, all unlabelled.
     """
-    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
-        raise InvalidParameterError("hops", "a non-negative int", repr(hops), "featprop")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InvalidParameterError("k", "a positive int", repr(k), "featprop")
+    check_int(hops, "hops", "featprop", low=0)
+    check_int(k, "k", "featprop")
     smooth = propagate_features(embeddings, k, hops)
     candidates = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     points = smooth[candidates]

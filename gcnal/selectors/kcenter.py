@@ -6,13 +6,9 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
-from ..nn import column_major
-from ..validation import check_positive_int
-
-#: Pool rows per block when measuring distances to the labelled set.
-_BLOCK_ELEMENTS = 1 << 24
-
+from ..nn import column_major, rows_per_block
+from ..progress import progress_bar
+from ..subset import draw_subset
 
 def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
     r"""Squared Euclidean distance of every point to its nearest centre,
@@ -23,7 +19,7 @@ def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
     if centres.size(0) == 0:
         return torch.full((n,), float("inf"), device=points.device)
     out = torch.empty(n, device=points.device, dtype=points.dtype)
-    step = max(1, _BLOCK_ELEMENTS // centres.size(0))
+    step = rows_per_block(centres.size(0))
     for start in range(0, n, step):
         block = torch.cdist(points[start:start + step], centres)
         out[start:start + step] = block.min(dim=1).values.square()
@@ -62,7 +58,7 @@ def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
     sq_norms = points.square().sum(dim=1)
     picks = torch.empty(budget, dtype=torch.long, device=points.device)
     cold_start = not bool(centre_mask.any())
-    for step in range(budget):
+    for step in progress_bar(range(budget), "k-center picks"):
         if step == 0 and cold_start:
             candidates = torch.nonzero(~centre_mask, as_tuple=True)[0]
             draw = torch.randint(candidates.numel(), (1,), generator=generator,
@@ -92,19 +88,9 @@ def k_center_greedy(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
             candidates, at the price of the farthest items outside the draw.
             (default: :obj:`None`, the whole pool)
     """
-    if candidates is None:
+    nodes = draw_subset(labelled_mask, candidates, budget, generator, "candidates",
+                        "k_center_greedy")
+    if nodes.numel() == labelled_mask.numel():
         return k_center_greedy_indices(embeddings, labelled_mask, budget, generator)
-    unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
-    candidates = check_positive_int(candidates, "candidates", "k_center_greedy")
-    if candidates < budget:
-        raise InvalidParameterError("candidates", f"None or an int >= budget ({budget})",
-                                    repr(candidates), "k_center_greedy")
-    if candidates >= unlabelled.numel():
-        return k_center_greedy_indices(embeddings, labelled_mask, budget, generator)
-    draw = torch.randperm(unlabelled.numel(), generator=generator,
-                          device=unlabelled.device)[:candidates]
-    keep = labelled_mask.clone()
-    keep[unlabelled[draw]] = True
-    nodes = torch.nonzero(keep, as_tuple=True)[0]
     return nodes[k_center_greedy_indices(embeddings[nodes], labelled_mask[nodes], budget,
                                          generator)]

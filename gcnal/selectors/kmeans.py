@@ -11,11 +11,8 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
-
-#: Distances held at once: a block of rows x K.
-_BLOCK_ELEMENTS = 1 << 22
-
+from ..nn import rows_per_block
+from ..validation import check_int
 
 def nearest_centroid(points: Tensor, centroids: Tensor) -> Tuple[Tensor, Tensor]:
     r"""Each point's nearest centroid and squared distance to it,
@@ -29,7 +26,7 @@ def nearest_centroid(points: Tensor, centroids: Tensor) -> Tuple[Tensor, Tensor]
     labels = torch.empty(n, dtype=torch.long, device=points.device)
     dist = torch.empty(n, dtype=points.dtype, device=points.device)
     c_sq = (centroids * centroids).sum(dim=1)
-    step = max(1, _BLOCK_ELEMENTS // max(k, 1))
+    step = rows_per_block(k)
     for start in range(0, n, step):
         p = points[start:start + step]
         d = (p * p).sum(dim=1, keepdim=True) - 2.0 * p @ centroids.T + c_sq
@@ -89,10 +86,7 @@ def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Gener
         ``(centroids, labels)``: :math:`(K, d)` and :math:`(N,)` int64.
     """
     n = points.size(0)
-    if isinstance(num_clusters, bool) or not isinstance(num_clusters, int) \
-            or not 1 <= num_clusters <= n:
-        raise InvalidParameterError("num_clusters", f"an int in [1, {n}] (the number of points)",
-                                    repr(num_clusters), "kmeans")
+    check_int(num_clusters, "num_clusters", "kmeans", low=1, high=n, detail="the number of points")
     points = points.float()
     centroids = points[kmeans_plus_plus(points, num_clusters, generator)].clone()
     labels, _ = nearest_centroid(points, centroids)

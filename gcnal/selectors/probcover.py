@@ -7,25 +7,18 @@ from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
-from torch_geometric.utils import coalesce
 
-from ..errors import InvalidParameterError
+from ..progress import progress_bar
+from ..validation import check_int, check_real
 from .kmeans import kmeans
 
 
-def _check(value, name: str, owner: str, low: float, high: float, allow_none: bool = False):
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not low <= value <= high or math.isnan(value):
-        raise InvalidParameterError(name, f"a number in [{low}, {high}]", repr(value), owner)
-
-
-def knn_distances(features: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+def knn_distances(features: Tensor, k: int, *, normalized: bool = False) -> Tuple[Tensor, Tensor]:
     r"""Each item's :math:`k` nearest other items (capped at :math:`N - 1`)
     in Euclidean distance between L2-normalised features,
     :math:`\lVert \mathbf{v}_i - \mathbf{v}_j \rVert = \sqrt{2 - 2\cos(\mathbf{x}_i,
-    \mathbf{x}_j)}`, nearest first, from :func:`~gcnal.graph.knn_search`.
+    \mathbf{x}_j)}`, nearest first, from :func:`~gcnal.graph.knn_search`
+    (``normalized=True``: the rows are unit vectors already).
 
     Returns:
         ``(index, distance)``, both :math:`(N, k')`.
@@ -37,7 +30,7 @@ def knn_distances(features: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     if k < 1:
         empty = torch.empty(n, 0, device=features.device)
         return empty.long(), empty.float()
-    index, sim = knn_search(features, k)
+    index, sim = knn_search(features, k, normalized=normalized)
     return index, (2.0 - 2.0 * sim).clamp_min(0).sqrt()
 
 
@@ -76,6 +69,8 @@ def ball_edges(index: Tensor, distance: Tensor, delta: float) -> Tensor:
     < \delta` with :math:`j` among :math:`i`'s :math:`k` nearest or :math:`i`
     among :math:`j`'s (distance is symmetric, so both directions belong to
     the true balls)."""
+    from torch_geometric.utils import coalesce  # loaded with the first kNN graph
+
     n = index.size(0)
     keep = distance < delta
     centre = torch.arange(n, device=index.device)[:, None].expand_as(index)[keep]
@@ -113,7 +108,7 @@ def max_coverage(edges: Tensor, labelled_mask: Tensor, budget: int,
     covered[covered_by[labelled_mask[centre]]] = True
     available = ~labelled_mask.clone()
     picks = torch.empty(budget, dtype=torch.long, device=edges.device)
-    for step in range(budget):
+    for step in progress_bar(range(budget), "ProbCover picks"):
         live = ~covered[covered_by]
         degree = torch.zeros(n, dtype=torch.long, device=edges.device)
         degree.index_add_(0, centre[live], torch.ones_like(centre[live]))
@@ -184,20 +179,16 @@ def probcover(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
     """
     from ..graph import l2_normalize
 
-    _check(delta, "delta", "probcover", 0.0, 2.0, allow_none=True)
-    _check(alpha, "alpha", "probcover", 0.0, 1.0)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InvalidParameterError("k", "a positive int", repr(k), "probcover")
+    check_real(delta, "delta", 0.0, 2.0, "probcover", allow_none=True)
+    check_real(alpha, "alpha", 0.0, 1.0, "probcover")
+    check_int(k, "k", "probcover")
+    check_int(num_clusters, "num_clusters", "probcover", allow_none=True)
     vectors = l2_normalize(embeddings.float())
     n = vectors.size(0)
-    index, distance = knn_distances(vectors, k)
+    index, distance = knn_distances(vectors, k, normalized=True)
     if delta is None:
         if num_clusters is None:
             num_clusters = min(max(int(labelled_mask.sum()) + budget, 2), 20)
-        elif isinstance(num_clusters, bool) or not isinstance(num_clusters, int) \
-                or num_clusters < 1:
-            raise InvalidParameterError("num_clusters", "a positive int or None",
-                                        repr(num_clusters), "probcover")
         num_clusters = min(num_clusters, n)
         _, pseudo = kmeans(vectors, num_clusters, generator=generator)
         delta = purity_delta(index, distance, pseudo, alpha)

@@ -8,8 +8,9 @@ from typing import Optional, Union
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
 from ..nn import column_major
+from ..progress import progress_bar
+from ..validation import check_choice, check_int, check_real
 from .kcenter import min_distance_to
 from .probability import top2_gap
 from .typiclust import typicality
@@ -103,23 +104,15 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     from ..graph import l2_normalize
     from ..graph import KNN_BACKENDS
 
-    if knn_backend not in KNN_BACKENDS:
-        raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",
-                                    repr(knn_backend), "typical_diverse")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InvalidParameterError("k", "an int >= 1", repr(k), "typical_diverse")
-    if isinstance(uncertainty_weight, bool) or not isinstance(uncertainty_weight, (int, float)) \
-            or not 0.0 <= uncertainty_weight <= 1.0:
-        raise InvalidParameterError("uncertainty_weight", "a float in [0, 1]",
-                                    repr(uncertainty_weight), "typical_diverse")
-    if radius != "auto" and (isinstance(radius, bool) or not isinstance(radius, (int, float))
-                             or not 0.0 <= radius <= 2.0):
-        raise InvalidParameterError("radius", "'auto' or a float in [0, 2]", repr(radius),
-                                    "typical_diverse")
+    check_choice(knn_backend, "knn_backend", KNN_BACKENDS, "typical_diverse")
+    check_int(k, "k", "typical_diverse")
+    check_real(uncertainty_weight, "uncertainty_weight", 0.0, 1.0, "typical_diverse")
+    if radius != "auto":
+        check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
-    pool_score = percentile_rank(typicality(vectors, k, knn_backend)[unlabelled])
+    pool_score = percentile_rank(typicality(vectors, k, knn_backend, normalized=True)[unlabelled])
     if scores is not None and uncertainty_weight > 0:
         uncertain = percentile_rank(-top2_gap(scores.float())[unlabelled])
         pool_score = pool_score.pow(1.0 - uncertainty_weight) * uncertain.pow(uncertainty_weight)
@@ -129,7 +122,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
     vectors = column_major(vectors)  # one matrix-vector product per pick
     picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
-    for step in range(budget):
+    for step in progress_bar(range(budget), "typical_diverse picks"):
         eligible = (score >= 0) & (delta > radius)
         while not bool(eligible.any()):
             radius = radius / 2 if radius > 1e-6 else -1.0

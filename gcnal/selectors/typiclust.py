@@ -7,11 +7,13 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from ..errors import InvalidParameterError
+from ..progress import progress_bar
+from ..validation import check_int
 from .kmeans import kmeans
 
 
-def typicality(points: Tensor, k: int = 20, backend: str = "torch") -> Tensor:
+def typicality(points: Tensor, k: int = 20, backend: str = "torch", *,
+               normalized: bool = False) -> Tensor:
     r"""Typicality of each point among ``points``: the inverse mean distance
     to its :math:`k` nearest others (capped at :math:`\lfloor n / 2 \rfloor`
     as in the paper's code),
@@ -23,7 +25,8 @@ def typicality(points: Tensor, k: int = 20, backend: str = "torch") -> Tensor:
 
     by :func:`~gcnal.graph.knn_search` (its ``backend``) on L2-normalised
     points (distance :math:`\sqrt{2 - 2\cos}`), memory :math:`O(nk)`. With
-    fewer than two points every typicality is 0.
+    fewer than two points every typicality is 0. ``normalized=True``: the
+    points are unit rows already (see :func:`~gcnal.graph.knn_search`).
     """
     from ..graph import knn_search
 
@@ -31,7 +34,7 @@ def typicality(points: Tensor, k: int = 20, backend: str = "torch") -> Tensor:
     k = min(k, n // 2)
     if k < 1:
         return torch.zeros(n, device=points.device)
-    _, sim = knn_search(points, k, backend)
+    _, sim = knn_search(points, k, backend, normalized=normalized)
     mean = (2.0 - 2.0 * sim).clamp_min(0).sqrt().mean(dim=1)
     return 1.0 / (mean + 1e-8)
 
@@ -71,10 +74,9 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
     """
     from ..graph import l2_normalize
 
-    for name, value, low in (("k", k, 1), ("max_clusters", max_clusters, 1),
-                             ("min_cluster_size", min_cluster_size, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InvalidParameterError(name, f"an int >= {low}", repr(value), "typiclust")
+    check_int(k, "k", "typiclust")
+    check_int(max_clusters, "max_clusters", "typiclust")
+    check_int(min_cluster_size, "min_cluster_size", "typiclust", low=0)
     vectors = l2_normalize(embeddings.float())
     n = vectors.size(0)
     num_clusters = min(int(labelled_mask.sum()) + budget, max_clusters, n)
@@ -84,7 +86,7 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
     existing = torch.bincount(labels[taken], minlength=num_clusters)
     remaining = sizes - existing
     picks = torch.empty(budget, dtype=torch.long, device=labels.device)
-    for step in range(budget):
+    for step in progress_bar(range(budget), "TypiClust picks"):
         small = sizes <= min_cluster_size
         if bool((remaining[~small] > 0).any()):
             eligible = (remaining > 0) & ~small
@@ -95,7 +97,7 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
         eligible &= sizes == sizes[eligible].max()
         cluster = int(torch.nonzero(eligible, as_tuple=True)[0][0])
         members = torch.nonzero((labels == cluster) & ~taken, as_tuple=True)[0]
-        best = members[torch.argmax(typicality(vectors[members], k))]
+        best = members[torch.argmax(typicality(vectors[members], k, normalized=True))]
         picks[step] = best
         taken[best] = True
         existing[cluster] += 1

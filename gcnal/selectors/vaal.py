@@ -44,10 +44,10 @@ def vaal(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, bu
     item there is nothing to tell apart: the picks are uniformly random
     (VAAL's own first round) and a warning is logged.
 
-    Time: on a 10,000 x 128 pool with 1,000 labelled and one CPU thread, the
-    defaults (5 epochs: 395 iterations of 2 VAE steps and 1 discriminator
-    step) take about 21 s of CPU time (35 s wall on a loaded 2-core
-    machine); the time grows linearly with ``epochs`` and :math:`N`.
+    Time: :math:`\text{epochs} \cdot \lceil N / \text{batch\_size} \rceil`
+    iterations of 2 VAE steps and 1 discriminator step (395 for the defaults
+    on a pool of 10,000 with 1,000 labelled), linear in ``epochs`` and
+    :math:`N`.
 
     Args:
         epochs (int): Passes of :math:`N` items; :math:`\text{epochs} \cdot

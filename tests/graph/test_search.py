@@ -3,6 +3,7 @@ import torch
 
 from gcnal import InvalidParameterError, knn_search
 from gcnal.graph import search
+from gcnal.nn import layout
 
 
 def brute_force_knn(x, k):
@@ -13,7 +14,7 @@ def brute_force_knn(x, k):
 
 
 def test_knn_search_matches_brute_force_across_blocks(monkeypatch):
-    monkeypatch.setattr(search, "_BLOCK_ELEMENTS", 100)  # many small row blocks
+    monkeypatch.setattr(layout, "BLOCK_ELEMENTS", 100)  # many small row blocks
     x = torch.randn(57, 6, generator=torch.Generator().manual_seed(0))
     index, sim = knn_search(x, 4)
     ref = brute_force_knn(x, 4)

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from gcnal.selectors import k_center_greedy, k_center_greedy_indices, min_distance_to
-from gcnal.selectors import kcenter
+from gcnal.nn import layout
 
 
 def brute_force_k_center(points, centres, budget):
@@ -51,7 +51,7 @@ def test_cold_start_draws_the_first_pick_from_the_generator():
 
 
 def test_min_distance_blocks_match_full_matrix(monkeypatch):
-    monkeypatch.setattr(kcenter, "_BLOCK_ELEMENTS", 7)  # force many small blocks
+    monkeypatch.setattr(layout, "BLOCK_ELEMENTS", 7)  # force many small blocks
     g = torch.Generator().manual_seed(0)
     points, centres = torch.randn(40, 3, generator=g), torch.randn(5, 3, generator=g)
     full = torch.cdist(points, centres).min(1).values.square()
