@@ -95,7 +95,11 @@ def kmeans_pp_gradient_seeds(residual: Tensor, features: Tensor, budget: int,
     its distance). When every remaining :math:`D(i)` is 0 (duplicates, or
     all-zero embeddings from one-hot probabilities) the draw is uniform over
     the remaining items. Each pick updates :math:`D` with one call of
-    :func:`gradient_sq_distance`.
+    :func:`gradient_sq_distance` over all items: Elkan's triangle-inequality
+    test (:math:`D(i)` cannot fall unless :math:`\lVert \mathbf{g}_u -
+    \mathbf{g}_{c(i)} \rVert < 2 D(i)`) keeps a large share of the rows
+    in this :math:`C d`-dimensional space (most of them on unclustered data),
+    and gathering them costs more than the full products it would save.
 
     Returns:
         ``(seeds, sq_distance)``: :math:`(\text{budget},)` int64 distinct

@@ -95,3 +95,14 @@ def test_bad_options_name_the_parameter(options, parameter):
     probs = torch.full((10, 2), 0.5)
     with pytest.raises(InvalidParameterError, match=f"'{parameter}' parameter of cluster_margin"):
         cluster_margin(probs, torch.rand(10, 2), torch.zeros(10, dtype=torch.bool), 2, **options)
+
+
+@pytest.mark.parametrize("features", [np.zeros((40, 3)), np.full((40, 3), 1e30),
+                                      np.repeat(np.eye(2), 20, axis=0)])
+def test_degenerate_features_still_fill_the_batch(features):
+    probs = np.full((40, 4), 0.25)  # every margin 0
+    mask = np.zeros(40, dtype=bool)
+    mask[:7] = True
+    picks = gcnal.select(features.astype(np.float32), mask, 33, method="cluster_margin",
+                         probs=probs, seed=0)
+    assert picks.dtype == np.int64 and sorted(picks.tolist()) == list(range(7, 40))
