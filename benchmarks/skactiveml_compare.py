@@ -102,13 +102,9 @@ def select_skactiveml(method: str, pool: Pool, labelled: np.ndarray, budget: int
 def select_gcnal(method: str, pool: Pool, labelled: np.ndarray, budget: int, seed: int,
                  probs: np.ndarray) -> tuple:
     """gcnal's picks and the wall time of its ``select`` call."""
-    options: Dict = {}
-    if method == "badge":
-        options["probs"] = probs
-    if method == "probcover":
-        options["selector_options"] = {"num_clusters": pool.num_classes}
+    options = {"num_clusters": pool.num_classes} if method == "probcover" else None
     picks, _, seconds, _ = select_batch(method, pool.train_x, labelled, budget, seed=seed,
-                                        **options)
+                                        probs=probs, options=options)
     return picks, seconds
 
 
