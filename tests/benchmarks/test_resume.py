@@ -42,3 +42,36 @@ def test_a_killed_regimes_run_resumes_without_losing_or_repeating_rows(tmp_path)
     assert set(cycles.values()) == {1}  # none repeated
     per_trial = collections.Counter(trial for trial, _ in cycles)
     assert set(per_trial.values()) == {9}  # every trial complete: cycles 0..8
+
+
+def _protocol_command(results_dir):
+    return [sys.executable, "-m", "benchmarks.run", "--profile", "smoke", "--methods", "random",
+            "coreset", "--trials", "0", "--study", "kill_test", "--results-dir", str(results_dir),
+            "--device", "cpu", "--threads", "1"]
+
+
+def _protocol_rows(results_dir):
+    study = results_dir / "kill_test"
+    return load_study(study) if study.exists() else []
+
+
+def test_a_killed_protocol_run_resumes_without_losing_or_repeating_rows(tmp_path):
+    """benchmarks.run appends one row per cycle: killed after its first row
+    (mid-trial), the re-run finishes the trial from the rows it finds."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    run = subprocess.Popen(_protocol_command(tmp_path), cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not _protocol_rows(tmp_path) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    killed_with = len(_protocol_rows(tmp_path))
+    subprocess.run(_protocol_command(tmp_path), cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = _protocol_rows(tmp_path)
+    cycles = collections.Counter((r["method"], r["trial"], r["cycle"]) for r in rows)
+    assert 0 < killed_with < len(rows), "the kill did not land mid-run"
+    assert set(cycles.values()) == {1}  # none repeated
+    assert {(m, c) for m, _, c in cycles} == {(m, c) for m in ("random", "coreset")
+                                               for c in range(3)}  # none lost: cycles 0..2
