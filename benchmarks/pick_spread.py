@@ -6,10 +6,12 @@ A study's trial is labelled at random up to the study's labelled count at
 ``cycle`` (the same labelled set for every method); every method then picks
 the next cycle's batch through ``gcnal.select`` (with the learner's
 probabilities as ``probs`` when it reads them). Per method: the share of the
-batch in its most frequent class, the number of classes it reaches, and its
-normalised class entropy :math:`H(\text{picks}) / \log C` (1: spread evenly,
-0: one class). UncertainGCN's batch collapse is the first column near 1.
-Rows go to ``benchmarks/results/default/pick_spread.jsonl``.
+batch in its most frequent class, the number of classes it reaches, and the
+entropy of its labels in bits (:func:`benchmarks.regimes.pick_spread`, the
+columns the study rows carry). UncertainGCN's batch collapse is the first
+column near 1. Rows go to ``benchmarks/results/default/pick_spread.jsonl``
+(rows before this commit name the columns ``top_share``, ``classes`` and a
+normalised ``entropy``).
 """
 from __future__ import annotations
 
@@ -23,23 +25,12 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from .regimes import STUDIES, _seed, build_pool, fit_and_score
+from .regimes import STUDIES, _seed, build_pool, fit_and_score, pick_spread
 from .results_io import append_rows, describe_device, git_commit, utc_now
 from .selection import method_signal, select_batch
 
 RESULTS = Path(__file__).resolve().parent / "results" / "default" / "pick_spread.jsonl"
 log = logging.getLogger("benchmarks.pick_spread")
-
-
-def class_spread(classes: np.ndarray, num_classes: int) -> Dict[str, float]:
-    r"""``top_share`` (largest class count / batch), ``classes`` (distinct
-    classes reached) and ``entropy`` (:math:`-\sum_c q_c \log q_c / \log C`)
-    of a batch's true classes."""
-    counts = np.bincount(classes, minlength=num_classes)
-    share = counts / counts.sum()
-    nonzero = share[share > 0]
-    return {"top_share": float(share.max()), "classes": int((counts > 0).sum()),
-            "entropy": float(-(nonzero * np.log(nonzero)).sum() / np.log(num_classes))}
 
 
 def measure(study_name: str, cycle: int, trials: Sequence[int], methods: Sequence[str],
@@ -58,7 +49,7 @@ def measure(study_name: str, cycle: int, trials: Sequence[int], methods: Sequenc
             signal = {"probs": probs} if method_signal(method) == "probs" else {}
             picks, _, seconds, _ = select_batch(method, pool.train_x, labelled, batch,
                                                 seed=_seed(trial, 100 + cycle), **signal)
-            spread = class_spread(pool.train_y[picks], pool.num_classes)
+            spread = pick_spread(pool.train_y[picks], pool.num_classes)
             rows.append({"study": study.name, "method": method, "trial": trial, "cycle": cycle,
                          "labelled": int(labelled.sum()), "budget": batch, **spread,
                          "selection_time_s": round(seconds, 3), "seed": trial,

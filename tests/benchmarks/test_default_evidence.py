@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from benchmarks.default_evidence import evidence, load, outcome
-from benchmarks.pick_spread import class_spread
+from benchmarks.regimes import pick_spread
 from benchmarks.results_io import append_rows
 
 
@@ -38,7 +38,8 @@ def test_rmse_is_turned_so_that_lower_error_is_a_gain(tmp_path):
 
 
 def test_class_spread_of_a_batch_by_hand():
-    assert class_spread(np.array([1, 1, 1, 2]), 4) == pytest.approx(
-        {"top_share": 0.75, "classes": 2,
-         "entropy": -(0.75 * np.log(0.75) + 0.25 * np.log(0.25)) / np.log(4)})
-    assert class_spread(np.array([0, 1, 2, 3]), 4)["entropy"] == pytest.approx(1.0)
+    assert pick_spread(np.array([1, 1, 1, 2]), 4) == pytest.approx(
+        {"picks_largest_class_share": 0.75, "picks_classes": 2,
+         "picks_label_entropy_bits": -(0.75 * np.log2(0.75) + 0.25 * np.log2(0.25))}, abs=1e-4)
+    assert pick_spread(np.array([0, 1, 2, 3]), 4)["picks_label_entropy_bits"] == \
+        pytest.approx(np.log2(4))
