@@ -20,6 +20,13 @@ Pools are synthetic and seeded: a mixture of 100 Gaussian clusters in d
 dimensions, passed through a ReLU like a CNN's penultimate layer; 5% of the
 pool is labelled (``--labelled-fraction``) and the budget is 1% of N. Prints a markdown table and
 appends one JSON line per configuration to benchmarks/results/scale/.
+
+Runs resume: each unit of work (one configuration, or one pool of the
+in-process studies, whose rows are ratios within it) is written in one
+atomic append as soon as it is measured, keyed by its settings and the
+commit, so a run killed at any moment and started again with the same
+command measures only what is missing (``--fresh`` measures everything
+again).
 """
 from __future__ import annotations
 
@@ -165,10 +172,14 @@ def knn_search_rows(args) -> list:
 def seconds_per_epoch(sampler, adj, labelled, epochs: int, seed: int):
     """Seconds per steady-state epoch of :func:`~gcnal.samplers.training.train_sampler`
     (a run of ``epochs`` minus a run of one, so that the one-off ``A X`` and
-    first allocations are left out) and the losses of the longer run."""
+    first allocations are left out) and the losses of the longer run. An
+    untimed epoch runs first, so that the process's one-off costs (lazy
+    imports, the allocator's first pages) fall on neither timed run."""
     from gcnal.samplers.training import train_sampler
 
     times, losses = [], None
+    train_sampler(sampler, adj.vectors, adj, labelled, epochs=1,
+                  generator=torch.Generator(device=labelled.device).manual_seed(seed))
     for count in (1, epochs):
         start = time.perf_counter()
         losses = train_sampler(sampler, adj.vectors, adj, labelled, epochs=count,
@@ -263,13 +274,52 @@ def kcenter_ab_rows(args) -> list:
     return rows
 
 
-def record(rows, study: str) -> None:
-    from benchmarks.results_io import append_row, describe_device, git_commit, utc_now
+def run_units(study: str, units, results_dir: Path, fresh: bool = False) -> list:
+    """Measure each unit of ``units`` (pairs of a settings dict, its key, and
+    a function returning its rows) unless error-free rows with the same key
+    and commit are already in ``results_dir/<study>.jsonl``; append each unit's rows in
+    one atomic write as soon as they are measured. Returns every unit's rows,
+    found or measured, in unit order."""
+    from benchmarks.results_io import append_rows, describe_device, git_commit, read_rows, utc_now
 
-    stamp = {"study": study, "commit": git_commit(), "date": utc_now(),
-             "machine": describe_device(rows[0]["device"]) if rows else ""}
-    for row in rows:
-        append_row(RESULTS / f"{study}.jsonl", {**stamp, **row})
+    path = Path(results_dir) / f"{study}.jsonl"
+    commit = git_commit()
+    found = {}
+    for row in read_rows(path):
+        if row.get("commit") == commit and "unit" in row:
+            found.setdefault(row["unit"], []).append(row)
+    rows, skipped = [], 0
+    for settings, measure in units:
+        key = json.dumps(settings, sort_keys=True)
+        earlier = found.get(key, [])
+        if earlier and not fresh and not any("error" in row for row in earlier):
+            rows.extend(earlier)
+            skipped += 1
+            continue
+        measured = measure()
+        stamp = {"study": study, "commit": commit, "date": utc_now(), "unit": key,
+                 "machine": describe_device(measured[0]["device"]) if measured else ""}
+        append_rows(path, [{**stamp, **row} for row in measured])
+        rows.extend({**stamp, **row} for row in measured)
+    if skipped:
+        print(f"{skipped} of {len(units)} units already measured at commit {commit}: "
+              f"kept their rows in {path} (--fresh measures them again)")
+    return rows
+
+
+def per_pool(rows_of, args, **pools) -> list:
+    """Units of an in-process study, one per pool: ``rows_of`` on ``args``
+    narrowed to one value of each list in ``pools`` (e.g. ``sizes=[...]``,
+    ``dims=[...]``), the settings being the narrowed arguments."""
+    import itertools
+
+    units = []
+    for values in itertools.product(*pools.values()):
+        narrowed = argparse.Namespace(**{**vars(args), **{name: [v] for name, v in zip(pools, values)}})
+        settings = {k: v for k, v in vars(narrowed).items()
+                    if k not in ("study", "config", "results_dir", "fresh", "timeout")}
+        units.append((settings, lambda a=narrowed: rows_of(a)))
+    return units
 
 
 def print_header() -> None:
@@ -316,6 +366,10 @@ def main() -> None:
                         help="epoch-ab: epochs per round (at least 2)")
     parser.add_argument("--rounds", type=int, default=4,
                         help="epoch-ab, kcenter-ab: rounds per arm")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS,
+                        help="where the <study>.jsonl rows go (default: %(default)s)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="measure every unit again, even those this commit already has rows for")
     args = parser.parse_args()
     if args.study == "one":
         print(json.dumps(run_one(json.loads(args.config))))
@@ -323,16 +377,19 @@ def main() -> None:
     if args.study == "epoch-ab":
         print("| N | d | graph | arm | ms per epoch | defaults' speed-up | same losses |\n"
               "| --- | --- | --- | --- | --- | --- | --- |")
-        record(epoch_ab_rows(args), "epoch_ab")
+        run_units("epoch_ab", per_pool(epoch_ab_rows, args, sizes=args.sizes, dims=args.dims),
+                  args.results_dir, args.fresh)
         return
     if args.study == "kcenter-ab":
         print("| N | d | layout | seconds | defaults' speed-up | same picks |\n"
               "| --- | --- | --- | --- | --- | --- |")
-        record(kcenter_ab_rows(args), "kcenter_ab")
+        run_units("kcenter_ab", per_pool(kcenter_ab_rows, args, sizes=args.sizes, dims=args.dims),
+                  args.results_dir, args.fresh)
         return
     if args.study == "knn-search":
         print("| backend | N | d | seconds | recall@k | speed-up |\n| --- | --- | --- | --- | --- | --- |")
-        record(knn_search_rows(args), "knn_search")
+        run_units("knn_search", per_pool(knn_search_rows, args, dims=args.dims),
+                  args.results_dir, args.fresh)
         return
     base = {"seed": args.seed, "threads": args.threads, "device": args.device, "k": args.k,
             "labelled_fraction": args.labelled_fraction, "knn_backend": args.knn_backend,
@@ -349,13 +406,16 @@ def main() -> None:
     else:
         configs = [{**base, "n": args.size, "d": d, "method": m}
                    for d in args.dims for m in ("coreset", "small_text_coreset")]
-    rows = []
     print_header()
-    for config in configs:
+
+    def measured(config):
         row = in_subprocess(config, args.timeout)
-        rows.append(row)
         print_table([row])
-        record([row], args.study.replace("-", "_"))
+        return [row]
+
+    rows = run_units(args.study.replace("-", "_"),
+                     [(config, lambda c=config: measured(c)) for config in configs],
+                     args.results_dir, args.fresh)
     if args.study == "coreset-vs-small-text":
         for d in args.dims:
             ours, theirs = ([r for r in rows if r["d"] == d and "error" not in r] + [None, None])[:2]

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.results_io import load_study
+from benchmarks.results_io import load_study, read_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = [str(t) for t in range(4)]
@@ -75,3 +75,39 @@ def test_a_killed_protocol_run_resumes_without_losing_or_repeating_rows(tmp_path
     assert set(cycles.values()) == {1}  # none repeated
     assert {(m, c) for m, _, c in cycles} == {(m, c) for m in ("random", "coreset")
                                                for c in range(3)}  # none lost: cycles 0..2
+
+
+SCALE_SIZES = ["2000", "2500", "3000", "3500"]
+
+
+def _scale_command(results_dir):
+    return [sys.executable, "-m", "benchmarks.scale", "sizes", "--sizes", *SCALE_SIZES,
+            "--dims", "16", "--methods", "coreset", "--threads", "1", "--device", "cpu",
+            "--results-dir", str(results_dir)]
+
+
+def _scale_rows(results_dir):
+    return read_rows(results_dir / "sizes.jsonl")
+
+
+def test_a_killed_scale_run_resumes_without_losing_or_repeating_rows(tmp_path):
+    """benchmarks.scale writes each configuration's row as it is measured:
+    killed after the first, the same command measures only the rest."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    run = subprocess.Popen(_scale_command(tmp_path), cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not _scale_rows(tmp_path) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    killed_with = {r["n"] for r in _scale_rows(tmp_path)}
+    assert 0 < len(killed_with) < len(SCALE_SIZES), "the kill did not land mid-run"
+
+    rerun = subprocess.run(_scale_command(tmp_path), cwd=ROOT, env=env, check=True,
+                           capture_output=True, text=True)
+    rows = _scale_rows(tmp_path)
+    sizes = collections.Counter(r["n"] for r in rows)
+    assert sizes == {int(n): 1 for n in SCALE_SIZES}  # none lost, none repeated
+    assert all("error" not in r and r["total_s"] > 0 for r in rows)
+    assert f"{len(killed_with)} of {len(SCALE_SIZES)} units already measured" in rerun.stdout
