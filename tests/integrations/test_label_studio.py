@@ -76,15 +76,11 @@ def annotate(client, task, label):
 
 
 def snapshot(api, project):
-    """Every task's data and annotations as the API returns them (less
-    ``created_ago``, which the server words from the clock), as bytes."""
-    tasks = {}
-    for task in api("/api/tasks/", project=project, page_size=1000)["tasks"]:
-        annotations = api(f"/api/tasks/{task['id']}/annotations/")
-        for annotation in annotations:
-            annotation.pop("created_ago", None)
-        tasks[task["id"]] = {"data": task["data"], "annotations": annotations}
-    return json.dumps(tasks, sort_keys=True).encode()
+    """Every task's data, annotations and drafts, as Label Studio exports
+    them (JSON export), as bytes."""
+    tasks = api(f"/api/projects/{project}/export", exportType="JSON", download_all_tasks="true")
+    return json.dumps({task["id"]: [task["data"], task["annotations"], task["drafts"]]
+                       for task in tasks}, sort_keys=True).encode()
 
 
 def tab_order(client, project, view):
