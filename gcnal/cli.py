@@ -351,6 +351,8 @@ def _run_label_studio(args) -> int:
     from .integrations.label_studio import select_tasks
 
     owner = "gcnal label-studio"
+    logging.getLogger("gcnal").setLevel(logging.WARNING)  # the summary below says it all
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     signals = {name: load_array(getattr(args, name), name)
                for name in SIGNALS if getattr(args, name) is not None}
     if args.ids is None and (args.features is not None or signals):

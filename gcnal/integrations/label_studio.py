@@ -265,7 +265,7 @@ def _field_rows(tasks, ids: np.ndarray, field: str) -> np.ndarray:
     missing = [int(i) for i, value in zip(ids, values) if value is None]
     if missing:
         raise InvalidParameterError("features_field", "a data field that every task holds",
-                                    f"{field!r}, missing from {len(missing)} tasks "
+                                    f"{field!r}, missing from {_count(len(missing), 'task')} "
                                     f"(ids {_head(missing)})", OWNER)
     try:
         rows = np.asarray(values, dtype=np.float32)
@@ -314,8 +314,9 @@ def _rows(value, parameter: str, pool: _Pool, ids: Optional[np.ndarray],
     if not known.all():
         raise InvalidParameterError("ids" if where == "ids" else parameter,
                                     f"ids of tasks of project {project}",
-                                    f"{int((~known).sum())} ids it does not hold (deleted tasks, "
-                                    f"or another project's: {_head(keys[~known])})", OWNER)
+                                    f"{_count(int((~known).sum()), 'id')} it does not hold "
+                                    f"(deleted tasks, or another project's: "
+                                    f"{_head(keys[~known])})", OWNER)
     covered = np.isin(pool.ids, keys)
     if not covered.all():
         raise InvalidParameterError(parameter, f"a row for each of the project's "
@@ -334,6 +335,10 @@ def _stacked(rows: List[Any], parameter: str) -> np.ndarray:
     except ValueError as err:
         raise InvalidParameterError(parameter, "rows of one shape", f"rows of several "
                                     f"shapes ({err})", OWNER) from err
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _head(values, count: int = 5) -> str:

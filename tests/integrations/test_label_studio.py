@@ -183,7 +183,7 @@ def test_ids_the_project_does_not_hold_are_refused_before_writing(label_studio, 
     with pytest.raises(InvalidParameterError, match=rf"'features' .*no row for 1 .*ids {ids[6]};"):
         select_tasks(**run, features=rows)
     client.projects.import_tasks(id=project, request=[{"text": "no embedding"}])
-    with pytest.raises(InvalidParameterError, match="'features_field' .*missing from 1 tasks"):
+    with pytest.raises(InvalidParameterError, match="'features_field' .*missing from 1 task "):
         select_tasks(**run, features_field="embedding")
     assert gcnal_predictions(client, project) == []
     assert list(client.views.list(project=project)) == []
