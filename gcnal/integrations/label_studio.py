@@ -24,7 +24,8 @@ the tasks in the order displayed. Round :math:`k` of method :math:`m` writes:
    earlier gcnal round's: Label Studio's "Prediction score" column and sort
    average the predictions of the project's model version only (and show no
    score while it is empty), so this round's order is the one shown. A model
-   version of the user's own (an ML backend's) is left alone, with a warning;
+   version of the user's own (an ML backend's) is left alone, with a warning
+   (the tab then holds the picks sorted by that model's scores);
 3. a Data Manager tab titled :data:`TAB_TITLE`, made once and updated each
    round: the round's picks that nobody has annotated yet, sorted by that
    score, so "Label All Tasks" in the tab serves them most wanted first and a
@@ -174,11 +175,11 @@ def select_tasks(url: str, token: Optional[str] = None, *, project: int, budget:
                for name, value in (("probs", probs), ("mc_probs", mc_probs),
                                    ("predicted_loss", predicted_loss),
                                    ("labelled_scores", labelled_scores)) if value is not None}
-    picks = select(x, pool.labelled, budget, method, **signals, options=options, seed=seed,
-                   device=device, progress=progress)
-    task_ids = tuple(int(i) for i in pool.ids[picks])
+    selection = select(x, pool.labelled, budget, method, **signals, options=options, seed=seed,
+                       device=device, progress=progress, return_info=True)
+    task_ids = tuple(int(i) for i in pool.ids[selection.indices])
     number = pool.last_round + 1
-    version = MODEL_VERSION.format(round=number, method=method)
+    version = MODEL_VERSION.format(round=number, method=selection.info["method"])
     with _requests(url, project):
         view = _publish(client, project, task_ids, version)
     logger.info("round %d: %d of %d tasks labelled; %d picked as %s, tab %d", number,
@@ -362,7 +363,7 @@ def _publish(client, project: int, task_ids: Tuple[int, ...], version: str) -> i
     else:
         logger.warning("project %d shows the predictions of its own model version %r: its "
                        "'Prediction score' sorts by that model's scores, not gcnal's. The tab "
-                       "%r holds gcnal's picks", project, current, TAB_TITLE)
+                       "%r holds gcnal's picks, in that order", project, current, TAB_TITLE)
     data = {"title": TAB_TITLE,
             "filters": {"conjunction": "and", "items": [
                 {"filter": "filter:tasks:predictions_model_versions", "operator": "contains",
