@@ -13,7 +13,7 @@ WHEEL_VENV ?= /tmp/gcnal-wheel-venv
 LABEL_STUDIO ?= label-studio==1.23.2
 LS_VENV ?= .venv-ls
 
-.PHONY: setup demo test wheel-test labelstudio-server clean
+.PHONY: setup demo test wheel-test labelstudio-server labelstudio-server-or-skip clean
 
 setup: $(VENV)/.installed
 
@@ -33,10 +33,14 @@ $(LS_VENV)/.installed:
 demo: setup
 	$(BIN)/gcnal demo --out demo_results
 
-# Where the server cannot be installed, its tests skip and say so.
-test: setup
-	$(MAKE) labelstudio-server || echo "make labelstudio-server failed: the Label Studio tests will skip"
+# The two environments install side by side; where the server cannot be
+# installed, its tests skip and say so.
+test:
+	$(MAKE) -j2 setup labelstudio-server-or-skip
 	$(BIN)/python -m pytest -q
+
+labelstudio-server-or-skip:
+	$(MAKE) labelstudio-server || echo "make labelstudio-server failed: the Label Studio tests will skip"
 
 # Build the wheel with `python -m build`, install it into a fresh venv and run
 # the library's tests against the installed copy (not the source tree); the

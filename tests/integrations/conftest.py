@@ -1,6 +1,8 @@
 """A real Label Studio server for the session: started once, offline, on a
 free port of 127.0.0.1 with a temporary data directory (SQLite), a user made
-at start-up, and a personal access token made the way a user makes one.
+at start-up, and a personal access token made the way a user makes one. It
+starts as soon as collection shows a test needs it, so that its start-up
+overlaps the tests that run before them.
 
 The server lives in its own virtual environment (``make labelstudio-server``
 makes ``.venv-ls``; ``GCNAL_LABEL_STUDIO`` may name another ``label-studio``
@@ -10,8 +12,10 @@ skip, saying so, only where that executable or the SDK is missing.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +43,6 @@ OFFLINE = {"COLLECT_ANALYTICS": "false", "LATEST_VERSION_CHECK": "false", "SENTR
 class Server:
     url: str
     token: str        # a personal access token (a JWT refresh token)
-    log: Path
 
 
 def _free_port() -> int:
@@ -84,33 +87,67 @@ def personal_access_token(url: str, email: str, password: str) -> str:
         return made.json()["token"]
 
 
-@pytest.fixture(scope="session")
-def label_studio(tmp_path_factory) -> Server:
-    pytest.importorskip("label_studio_sdk", reason="gcnal[labelstudio] is not installed "
-                        "(pip install -e '.[labelstudio]')")
+class _Starting:
+    """The server process, started as soon as the session knows it will need
+    it, so that its start-up (about two minutes) overlaps the other tests."""
+
+    process = None
+    url = None
+    log = None
+    skip = None
+
+
+def pytest_collection_modifyitems(session, config, items):
+    if _Starting.process is None and _Starting.skip is None and any(
+            "label_studio" in getattr(item, "fixturenames", ()) for item in items):
+        _start()
+
+
+def _start() -> None:
+    try:
+        import label_studio_sdk  # noqa: F401
+    except ImportError:
+        _Starting.skip = "gcnal[labelstudio] is not installed (pip install -e '.[labelstudio]')"
+        return
     if not EXECUTABLE.is_file() or ("GCNAL_LABEL_STUDIO" not in os.environ
                                     and not INSTALLED.is_file()):
-        pytest.skip(f"no Label Studio server at {EXECUTABLE}: 'make labelstudio-server' did not "
-                    "run or could not install it (or set GCNAL_LABEL_STUDIO to a label-studio "
-                    "executable)")
-    data = tmp_path_factory.mktemp("label-studio")
-    log = data / "server.log"
+        _Starting.skip = (f"no Label Studio server at {EXECUTABLE}: 'make labelstudio-server' "
+                          "did not run or could not install it (or set GCNAL_LABEL_STUDIO to a "
+                          "label-studio executable)")
+        return
+    data = Path(tempfile.mkdtemp(prefix="gcnal-label-studio-"))
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    _Starting.url = f"http://127.0.0.1:{port}"
+    _Starting.log = data / "server.log"
     env = {**os.environ, **OFFLINE, "LABEL_STUDIO_BASE_DATA_DIR": str(data)}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
+    with open(_Starting.log, "wb") as out:
+        _Starting.process = subprocess.Popen(
             [str(EXECUTABLE), "start", "--no-browser", "--internal-host", "127.0.0.1",
              "--port", str(port), "--data-dir", str(data), "--username", EMAIL,
              "--password", PASSWORD, "--log-level", "WARNING"],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=data)
-    try:
-        _wait_until_up(process, url, log)
-        yield Server(url=url, token=personal_access_token(url, EMAIL, PASSWORD), log=log)
-    finally:
+
+
+def pytest_sessionfinish(session, exitstatus):
+    process = _Starting.process
+    if process is None:
+        return
+    if process.poll() is None:
         process.terminate()
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    shutil.rmtree(_Starting.log.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def label_studio() -> Server:
+    """The server (started at collection), once it answers, with a token."""
+    if _Starting.process is None and _Starting.skip is None:  # not seen at collection
+        _start()
+    if _Starting.skip is not None:
+        pytest.skip(_Starting.skip)
+    _wait_until_up(_Starting.process, _Starting.url, _Starting.log)
+    return Server(url=_Starting.url, token=personal_access_token(_Starting.url, EMAIL, PASSWORD))
