@@ -348,7 +348,7 @@ def _add_label_studio(subparsers) -> None:
 
 
 def _run_label_studio(args) -> int:
-    from .integrations.label_studio import select_tasks
+    from .integrations.label_studio import TAB_TITLE, select_tasks
 
     owner = "gcnal label-studio"
     logging.getLogger("gcnal").setLevel(logging.WARNING)  # the summary below says it all
@@ -372,7 +372,7 @@ def _run_label_studio(args) -> int:
         print(f"round {done.round} of project {done.project}: {done.num_labelled} of "
               f"{done.num_tasks} tasks labelled; {len(done.task_ids)} picked as "
               f"{done.model_version}")
-        print(f"tab 'gcnal: next to label': {done.tab_url}")
+        print(f"tab '{TAB_TITLE}': {done.tab_url}")
         print("task ids, most wanted first: " + " ".join(map(str, done.task_ids)))
     return 0
 
