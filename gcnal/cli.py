@@ -1,10 +1,11 @@
 """The ``gcnal`` command line: ``gcnal select``, ``gcnal evaluate``, ``gcnal methods``,
-``gcnal demo``."""
+``gcnal demo``, ``gcnal label-studio``."""
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -114,9 +115,15 @@ def _add_select(subparsers) -> None:
     p.add_argument("--device", default=None, help="e.g. cpu or cuda:0 (default: cpu)")
     p.add_argument("--progress", action="store_true", help="show progress bars")
     p.add_argument("--quiet", action="store_true", help="do not print the picks")
+    _add_signals_and_shorthands(p)
+
+
+def _add_signals_and_shorthands(p, rows: str = "") -> None:
+    """The learner-signal files and the shorthands of --options, shared by
+    ``select`` and ``label-studio``; ``rows`` says how a file's rows are keyed."""
     signals = p.add_argument_group(
-        "learner signals", "files (.npy or .pt) of what your learner says about each item;\n"
-                           "any method accepts any of them and reads those it uses")
+        "learner signals", "files (.npy or .pt) of what your learner says about each item"
+                           f"{rows};\nany method accepts any of them and reads those it uses")
     for name in SIGNALS:
         signals.add_argument("--" + name.replace("_", "-"), metavar="FILE",
                              help=_signal_help(name))
@@ -242,7 +249,7 @@ def check_evaluate_output(path: str) -> Path:
     return out
 
 
-def _method_options(args) -> Optional[Dict[str, Any]]:
+def _method_options(args, owner: str = "gcnal select") -> Optional[Dict[str, Any]]:
     """``--options`` with the shorthand flags merged in; a name given both
     ways is an error."""
     options = dict(args.options or {})
@@ -254,7 +261,7 @@ def _method_options(args) -> Optional[Dict[str, Any]]:
         if name in options:
             raise InvalidParameterError(flag, f"not given when --options sets '{name}'",
                                         f"both {flag} {value} and --options {name}="
-                                        f"{options[name]!r}", "gcnal select")
+                                        f"{options[name]!r}", owner)
         options[name] = value
     return options or None
 
@@ -282,6 +289,91 @@ def _run_select(args) -> int:
     save_picks(selection.indices, out, selection.pick_scores)
     if not args.quiet:
         print(" ".join(str(i) for i in selection.indices.tolist()))
+    return 0
+
+
+LABEL_STUDIO_EPILOG = """\
+examples:
+  export LABEL_STUDIO_API_KEY=...   # Account & Settings > Personal Access Token
+  gcnal label-studio --url http://localhost:8080 --project 3 --budget 20 \\
+      --features-field embedding
+  gcnal label-studio --url http://localhost:8080 --project 3 --budget 20 \\
+      --features feats.npy --ids task_ids.txt --probs probs.npy --method margin
+
+The pool is every task of the project; a task is labelled once it has an
+annotation that was not cancelled. The features are a task data field
+(--features-field, a list of numbers in every task's data) or a file whose
+row i belongs to the task id on line i of --ids (a .txt file, one id per line,
+or a .npy/.pt array); the signal files are keyed by --ids too.
+
+Each run is one round k: a prediction on each pick (model version
+gcnal-round<k>-<method>, score i/budget for the i-th pick), the project's model
+version set to it, and the Data Manager tab 'gcnal: next to label' showing the
+round's picks not yet annotated, most wanted first. Run it again after the
+annotators have labelled them for the next batch. Annotations and task data are
+never written.
+"""
+
+
+def _add_label_studio(subparsers) -> None:
+    p = subparsers.add_parser(
+        "label-studio", help="pick the next tasks of a Label Studio project and show them there",
+        description="One active-learning round on a Label Studio project: read its tasks and\n"
+                    "which are annotated, pick --budget unlabelled ones, and show them to the\n"
+                    "annotators in Label Studio as the next tasks to label.",
+        epilog=LABEL_STUDIO_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--url", default=os.environ.get("LABEL_STUDIO_URL"),
+                   required="LABEL_STUDIO_URL" not in os.environ,
+                   help="the Label Studio server (default: $LABEL_STUDIO_URL)")
+    p.add_argument("--token", help="an access token (default: $LABEL_STUDIO_API_KEY)")
+    p.add_argument("--project", required=True, type=int, help="the project's id")
+    p.add_argument("--budget", required=True, type=int, help="how many tasks to pick")
+    p.add_argument("--method", default="typical_diverse",
+                   help="selection method (default: typical_diverse); see 'gcnal methods'")
+    features = p.add_mutually_exclusive_group(required=True)
+    features.add_argument("--features-field", metavar="FIELD",
+                          help="the task data field holding each task's features")
+    features.add_argument("--features", metavar="FILE",
+                          help="features, one row per id of --ids (.npy or .pt)")
+    p.add_argument("--ids", metavar="FILE",
+                   help="the task id of each row of the files: one per line (.txt), or a "
+                        ".npy/.pt array")
+    p.add_argument("--options", type=_json_object, default=None, metavar="JSON",
+                   help="the method's options as a JSON object, e.g. '{\"k\": 20}'")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--device", default=None, help="e.g. cpu or cuda:0 (default: cpu)")
+    p.add_argument("--progress", action="store_true", help="show progress bars")
+    p.add_argument("--quiet", action="store_true", help="print nothing")
+    _add_signals_and_shorthands(p, ", row i for the task id on line i of --ids")
+
+
+def _run_label_studio(args) -> int:
+    from .integrations.label_studio import TAB_TITLE, select_tasks
+
+    owner = "gcnal label-studio"
+    logging.getLogger("gcnal").setLevel(logging.WARNING)  # the summary below says it all
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    signals = {name: load_array(getattr(args, name), name)
+               for name in SIGNALS if getattr(args, name) is not None}
+    if args.ids is None and (args.features is not None or signals):
+        raise InvalidParameterError("--ids", "given with --features or a signal file (the "
+                                    "task id of each of their rows)", "no --ids", owner)
+    ids = None
+    if args.ids is not None:
+        ids = (load_id_list(args.ids, "ids") if args.ids.lower().endswith(".txt")
+               else load_array(args.ids, "ids"))
+    features = None if args.features is None else load_array(args.features, "features")
+    device = resolve_device(args.device, torch.device("cpu"), owner)
+    done = select_tasks(args.url, args.token, project=args.project, budget=args.budget,
+                        method=args.method, features_field=args.features_field,
+                        features=features, ids=ids, options=_method_options(args, owner),
+                        seed=args.seed, device=device, progress=args.progress, **signals)
+    if not args.quiet:
+        print(f"round {done.round} of project {done.project}: {done.num_labelled} of "
+              f"{done.num_tasks} tasks labelled; {len(done.task_ids)} picked as "
+              f"{done.model_version}")
+        print(f"tab '{TAB_TITLE}': {done.tab_url}")
+        print("task ids, most wanted first: " + " ".join(map(str, done.task_ids)))
     return 0
 
 
@@ -328,6 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     methods.add_argument("--options", action="store_true",
                          help="also list each method's options, with defaults")
     _add_demo(subparsers)
+    _add_label_studio(subparsers)
     return parser
 
 
@@ -339,7 +432,8 @@ def _terminate(signum, _frame):
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    run = {"select": _run_select, "evaluate": _run_evaluate, "methods": _run_methods, "demo": _run_demo}[args.command]
+    run = {"select": _run_select, "evaluate": _run_evaluate, "methods": _run_methods,
+           "demo": _run_demo, "label-studio": _run_label_studio}[args.command]
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return run(args)

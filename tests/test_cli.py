@@ -335,3 +335,12 @@ def test_sigterm_mid_write_leaves_no_output_and_no_temporary_file(tmp_path, pope
     returncode = process.wait(timeout=120)
     assert _leftovers(tmp_path) == []
     assert returncode == 128 + signal.SIGTERM
+
+
+def test_label_studio_files_need_ids_before_any_request(files, capsys):
+    """--features (or a signal file) without --ids is refused before the
+    server is asked anything (nothing listens on port 9)."""
+    assert main(["label-studio", "--url", "http://127.0.0.1:9", "--token", "t", "--project", "1",
+                 "--budget", "3", "--features", str(files / "f.npy")]) == 2
+    assert "The '--ids' parameter of gcnal label-studio must be given with --features" \
+        in capsys.readouterr().err

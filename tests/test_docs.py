@@ -14,6 +14,8 @@ before a block's fence tags it:
 - ``<!-- doctest: raises ExceptionName -->``: the block must raise that
   exception (a name from ``gcnal.errors`` or a builtin). Both tags may be
   combined: ``<!-- doctest: raises InvalidParameterError needs options -->``.
+- ``<!-- doctest: server -->``: the block talks to a Label Studio server; it
+  runs in tests/integrations against the server started there, not here.
 """
 from __future__ import annotations
 
@@ -55,6 +57,7 @@ class Block(NamedTuple):
     code: str
     needs: Tuple[str, ...]
     raises: Optional[str]
+    server: bool = False
 
 
 def python_blocks(path: Path) -> List[Block]:
@@ -62,9 +65,11 @@ def python_blocks(path: Path) -> List[Block]:
     text = path.read_text(encoding="utf-8")
     blocks = []
     for match in FENCE.finditer(text):
-        needs, raises, keyword = [], None, None
+        needs, raises, keyword, server = [], None, None, False
         for word in (match.group("tag") or "").split():
-            if word in ("needs", "raises"):
+            if word == "server":
+                server = True
+            elif word in ("needs", "raises"):
                 keyword = word
             elif keyword == "needs":
                 needs.append(word)
@@ -73,11 +78,11 @@ def python_blocks(path: Path) -> List[Block]:
             else:
                 raise ValueError(f"{path.name}: bad doctest tag {match.group('tag')!r}")
         line = text.count("\n", 0, match.start("code")) + 1
-        blocks.append(Block(path, line, match.group("code"), tuple(needs), raises))
+        blocks.append(Block(path, line, match.group("code"), tuple(needs), raises, server))
     return blocks
 
 
-BLOCKS = [block for path in DOCS for block in python_blocks(path)]
+BLOCKS = [block for path in DOCS for block in python_blocks(path) if not block.server]
 
 
 def _block_id(block: Block) -> str:
