@@ -1,0 +1,121 @@
+"""gcnal.distributed.select on gloo process groups of 1 to 4 spawned ranks:
+the picks of the concatenated pool whatever the sharding, and failures that
+reach every rank."""
+import numpy as np
+import pytest
+
+import gcnal
+from gcnal.errors import PeerFailedError
+
+from launch import GROUP_TIMEOUT_S, launch
+from sharded_jobs import (BUDGET, CUTS, SCENARIOS, run_failures, run_scenarios,
+                          run_with_a_dead_rank, scenario_inputs)
+
+SIZES = (1, 2, 3, 4)
+SEED = 7
+
+#: Scenarios whose picks must equal single-process gcnal.select's.
+DETERMINISTIC = [name for name in SCENARIOS if name != "random"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Every scenario at every world size, from one launch of 4 ranks."""
+    results = launch(4, run_scenarios, (SEED,), tmp_path_factory.mktemp("runs"), timeout_s=150)
+    for rank, result in enumerate(results):
+        assert result is not None and result[0] == "ok", (rank, result)
+    return [result[1] for result in results]
+
+
+def _agreed_order(runs, name, size):
+    """The global pick order, checked to be the same on every rank of the group."""
+    orders = [runs[rank][(name, size)]["order"] for rank in range(size)]
+    for order in orders[1:]:
+        np.testing.assert_array_equal(order, orders[0])
+    return orders[0]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", DETERMINISTIC)
+def test_deterministic_methods_pick_what_one_process_picks(runs, name, size):
+    method, x, labelled, kwargs = scenario_inputs(name)
+    expected = gcnal.select(x, labelled, BUDGET, method, seed=SEED, **kwargs)
+    np.testing.assert_array_equal(_agreed_order(runs, name, size), expected)
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_the_same_seed_gives_the_same_picks_at_every_world_size(runs, name):
+    orders = [_agreed_order(runs, name, size) for size in SIZES]
+    for order in orders[1:]:
+        np.testing.assert_array_equal(order, orders[0])
+
+
+def test_random_picks_are_distinct_unlabelled_and_spread_over_the_shards(runs):
+    _, _, labelled, _ = scenario_inputs("random")
+    order = _agreed_order(runs, "random", 2)
+    assert len(set(order.tolist())) == BUDGET and not labelled[order].any()
+    # 12 uniform picks among 210 unlabelled items, 70 of them on rank 0
+    assert 0 < (order < 100).sum() < BUDGET
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_each_rank_gets_its_own_picks_as_local_indices(runs, size):
+    for name in SCENARIOS:
+        _, _, labelled, _ = scenario_inputs(name)
+        order = _agreed_order(runs, name, size)
+        mine = []
+        for rank in range(size):
+            run = runs[rank][(name, size)]
+            assert run["offsets"] == CUTS[size][:-1]
+            assert run["indices"].dtype == np.int64
+            np.testing.assert_array_equal(run["indices"],
+                                          run["local_order"][run["ranks"] == rank])
+            mine.append(CUTS[size][rank] + run["indices"])
+            assert not labelled[mine[-1]].any()
+        assert sorted(np.concatenate(mine).tolist()) == sorted(order.tolist())
+
+
+def test_bytes_are_counted_per_stage_and_only_when_ranks_talk(runs):
+    one, two = runs[0][("coreset", 1)]["bytes_sent"], runs[0][("coreset", 2)]["bytes_sent"]
+    assert set(two) == {"setup", "scale", "labelled rows", "picks"}
+    assert sum(one.values()) == 0
+    # each pick: one float64 message of [distance, index, squared norm, row] to the other rank
+    assert two["picks"] == BUDGET * 8 * (3 + 8)
+
+
+@pytest.fixture(scope="module")
+def failures(tmp_path_factory):
+    results = launch(3, run_failures, (), tmp_path_factory.mktemp("failures"), timeout_s=120)
+    for rank, result in enumerate(results):
+        assert result is not None and result[0] == "ok", (rank, result)
+    return [result[1] for result in results]
+
+
+def test_a_bad_shard_makes_every_rank_raise(failures):
+    assert failures[2]["nan_on_rank_2"][0] == "InvalidParameterError"
+    assert "'features'" in failures[2]["nan_on_rank_2"][1]
+    for rank in (0, 1):
+        kind, message = failures[rank]["nan_on_rank_2"]
+        assert kind == PeerFailedError.__name__ and "[2]" in message
+
+
+@pytest.mark.parametrize("case, parameter", [("budget_differs", "budget"),
+                                             ("budget_too_large", "budget"),
+                                             ("seed_differs", "seed"),
+                                             ("not_sharded", "method"),
+                                             ("candidates", "candidates")])
+def test_a_call_that_cannot_run_sharded_raises_the_same_error_on_every_rank(failures, case,
+                                                                            parameter):
+    for rank in range(3):
+        kind, message = failures[rank][case]
+        assert kind == "InvalidParameterError" and f"'{parameter}'" in message, message
+    if case == "not_sharded":
+        assert "'uncertain_gcn'" in message and "'typical_diverse'" in message
+
+
+def test_a_dead_rank_makes_the_others_raise_instead_of_hanging(tmp_path):
+    results = launch(2, run_with_a_dead_rank, (), tmp_path, timeout_s=GROUP_TIMEOUT_S + 30)
+    assert results[1] is None  # it died without a result
+    assert results[0] is not None and results[0][0] == "ok", results[0]
+    kind, seconds = results[0][1]
+    assert kind is not None and seconds < GROUP_TIMEOUT_S + 5
