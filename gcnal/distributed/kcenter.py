@@ -57,9 +57,9 @@ def k_center(shard: Shard) -> Tensor:
     generator = shard.generator()
     with comm.stage("scale"):
         points = column_major(global_scale(shard, shard.x))
-    with comm.stage("labelled rows"):
+    with comm.stage("labelled distances"):
         centres = comm.all_gather_rows(points[shard.labelled])
-    dist_sq = min_distance_to(points, centres)
+        dist_sq = min_distance_to(points, centres)
     taken = shard.labelled.clone()
     sq_norms = points.square().sum(dim=1)
     picks = torch.empty(shard.budget, dtype=torch.long)

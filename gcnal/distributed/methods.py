@@ -35,8 +35,10 @@ def random_picks(shard: Shard, scores: Optional[Tensor]) -> Tensor:
     """Uniform without replacement: the unlabelled items with the smallest
     :func:`~gcnal.distributed.keys.random_keys` under the shared seed."""
     index = shard.global_index()[~shard.labelled]
+    with shard.comm.stage("local top-k"):
+        keys = random_keys(shard.seed, index)
     with shard.comm.stage("top-k"):
-        return global_smallest(shard.comm, random_keys(shard.seed, index), index, shard.budget)
+        return global_smallest(shard.comm, keys, index, shard.budget)
 
 
 def ranked_picks(selector: Callable, column: str, sign: float, shard: Shard,
@@ -46,11 +48,12 @@ def ranked_picks(selector: Callable, column: str, sign: float, shard: Shard,
     priority (the selector's ``column`` times ``sign``, smallest first)."""
     index = shard.global_index()
     local_budget = min(shard.budget, int((~shard.labelled).sum()))
-    if local_budget:
-        local, columns = selector(scores, None, shard.labelled, local_budget)
-        priority = sign * columns[column].to(torch.float64)
-    else:
-        local, priority = index[:0], torch.empty(0, dtype=torch.float64)
+    with shard.comm.stage("local top-k"):
+        if local_budget:
+            local, columns = selector(scores, None, shard.labelled, local_budget)
+            priority = sign * columns[column].to(torch.float64)
+        else:
+            local, priority = index[:0], torch.empty(0, dtype=torch.float64)
     with shard.comm.stage("top-k"):
         return global_smallest(shard.comm, priority, index[local], shard.budget)
 

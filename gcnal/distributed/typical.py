@@ -116,7 +116,7 @@ def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
     with comm.stage("radius"):
         if radius == "auto":
             radius = sharded_cell_radius(shard, vectors, num_labelled + shard.budget, generator)
-    with comm.stage("labelled rows"):
+    with comm.stage("labelled distances"):
         delta = min_distance_to(vectors, comm.all_gather_rows(vectors[labelled])).sqrt()
     vectors = column_major(vectors)
     available = ~labelled

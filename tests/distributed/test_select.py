@@ -8,7 +8,7 @@ import gcnal
 from gcnal.errors import PeerFailedError
 
 from launch import GROUP_TIMEOUT_S, launch
-from sharded_jobs import (BUDGET, CUTS, SCENARIOS, run_failures, run_scenarios,
+from sharded_jobs import (BUDGET, CUTS, SCENARIOS, run_scenarios,
                           run_with_a_dead_rank, scenario_inputs)
 
 SIZES = (1, 2, 3, 4)
@@ -19,9 +19,16 @@ DETERMINISTIC = [name for name in SCENARIOS if name != "random"]
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Every scenario at every world size, from one launch of 4 ranks."""
-    results = launch(4, run_scenarios, (SEED,), tmp_path_factory.mktemp("runs"), timeout_s=150)
+def launched(tmp_path_factory):
+    """One launch of 4 ranks: every scenario at every world size, then rank 3
+    dies and the others call again."""
+    return launch(4, run_scenarios, (SEED,), tmp_path_factory.mktemp("runs"),
+                  timeout_s=150 + GROUP_TIMEOUT_S, then=run_with_a_dead_rank, dies=3)
+
+
+@pytest.fixture(scope="module")
+def runs(launched):
+    results, _ = launched
     for rank, result in enumerate(results):
         assert result is not None and result[0] == "ok", (rank, result)
     return [result[1] for result in results]
@@ -77,18 +84,16 @@ def test_each_rank_gets_its_own_picks_as_local_indices(runs, size):
 
 def test_bytes_are_counted_per_stage_and_only_when_ranks_talk(runs):
     one, two = runs[0][("coreset", 1)]["bytes_sent"], runs[0][("coreset", 2)]["bytes_sent"]
-    assert set(two) == {"setup", "scale", "labelled rows", "picks"}
+    assert set(two) == {"setup", "scale", "labelled distances", "picks"}
     assert sum(one.values()) == 0
     # each pick: one float64 message of [distance, index, squared norm, row] to the other rank
     assert two["picks"] == BUDGET * 8 * (3 + 8)
 
 
 @pytest.fixture(scope="module")
-def failures(tmp_path_factory):
-    results = launch(3, run_failures, (), tmp_path_factory.mktemp("failures"), timeout_s=120)
-    for rank, result in enumerate(results):
-        assert result is not None and result[0] == "ok", (rank, result)
-    return [result[1] for result in results]
+def failures(runs):
+    """Each case's ``(error type, message)`` on each rank of a group of 3."""
+    return [runs[rank]["failures"] for rank in range(3)]
 
 
 def test_a_bad_shard_makes_every_rank_raise(failures):
@@ -113,9 +118,10 @@ def test_a_call_that_cannot_run_sharded_raises_the_same_error_on_every_rank(fail
         assert "'uncertain_gcn'" in message and "'typical_diverse'" in message
 
 
-def test_a_dead_rank_makes_the_others_raise_instead_of_hanging(tmp_path):
-    results = launch(2, run_with_a_dead_rank, (), tmp_path, timeout_s=GROUP_TIMEOUT_S + 30)
-    assert results[1] is None  # it died without a result
-    assert results[0] is not None and results[0][0] == "ok", results[0]
-    kind, seconds = results[0][1]
-    assert kind is not None and seconds < GROUP_TIMEOUT_S + 5
+def test_a_dead_rank_makes_the_others_raise_instead_of_hanging(launched):
+    _, after = launched
+    assert after[3] is None  # it died without a word
+    for rank in range(3):
+        assert after[rank] is not None and after[rank][0] == "ok", after[rank]
+        kind, seconds = after[rank][1]
+        assert kind is not None and seconds < GROUP_TIMEOUT_S + 5, (kind, seconds)
