@@ -19,6 +19,7 @@ from typing import List
 import torch
 from torch import Tensor
 
+from ..graph.search import _block_top_k
 from ..nn import rows_per_block
 from ..progress import progress_bar
 from .comm import Communicator
@@ -37,7 +38,7 @@ def _merge_block(best: Tensor, queries: Tensor, block: Tensor, k: int, own_start
     sim = queries @ block.T
     if own_start >= 0:
         sim.diagonal(offset=own_start).fill_(float("-inf"))
-    top = sim.topk(min(k, block.size(0)), dim=1).values
+    top = _block_top_k(sim, min(k, block.size(0)))[0]
     best.copy_(torch.cat([best, top], dim=1).topk(k, dim=1).values)
 
 

@@ -1,0 +1,165 @@
+"""Sharded selection (gcnal.distributed) on 1 vs 2 processes, one thread each.
+
+    python -m benchmarks.distributed                       # 200k x 128, the fast methods
+    python -m benchmarks.distributed --items 200000 --methods typical_diverse
+    python -m benchmarks.distributed --items 1000000 --methods random margin coreset
+
+Each run spawns P gloo ranks on 127.0.0.1 (P = 1, then 2), each with one
+torch thread; every rank builds only its own shard (rows of a seeded
+Gaussian mixture, 64 clusters, generated block by block so any split gives
+the same pool) and times gcnal.distributed.select on it. Per stage: seconds
+(rank 0's; the ranks wait on each other at every collective) and bytes sent
+per rank (counted in gcnal.distributed.comm from the message sizes). Also
+checks that both world sizes pick the same items; ``--anchor`` adds
+gcnal.select on the whole pool in this process (one thread) for comparison. Prints a table and appends
+one JSON line per (method, world size) to benchmarks/results/distributed/.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import multiprocessing
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.results_io import append_row, describe_device, git_commit, utc_now
+
+RESULTS = Path(__file__).parent / "results" / "distributed"
+
+#: Rows generated per seeded block (shard boundaries fall on blocks).
+BLOCK = 10_000
+
+
+def pool_rows(start: int, stop: int, dim: int, seed: int):
+    """Rows ``start:stop`` of the benchmark pool (a 64-cluster Gaussian
+    mixture) and their class probabilities, built from per-block generators."""
+    centres = np.random.default_rng(seed).normal(size=(64, dim)).astype(np.float32) * 2
+    features, probs = [], []
+    for block in range(start // BLOCK, (stop - 1) // BLOCK + 1):
+        rng = np.random.default_rng([seed, block])
+        cluster = rng.integers(64, size=BLOCK)
+        rows = centres[cluster] + rng.normal(size=(BLOCK, dim)).astype(np.float32)
+        logits = rng.normal(size=(BLOCK, 10)).astype(np.float32) * 2
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        lo, hi = max(start, block * BLOCK) - block * BLOCK, min(stop, (block + 1) * BLOCK) - block * BLOCK
+        features.append(rows[lo:hi])
+        probs.append((p / p.sum(axis=1, keepdims=True))[lo:hi])
+    return np.concatenate(features), np.concatenate(probs)
+
+
+def _rank(rank, world_size, port, args, method, queue):
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+    import torch.distributed as dist
+
+    import gcnal.distributed
+
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
+                            world_size=world_size, timeout=datetime.timedelta(minutes=30))
+    share = args.items // world_size
+    start, stop = rank * share, (rank + 1) * share if rank < world_size - 1 else args.items
+    features, probs = pool_rows(start, stop, args.dim, args.seed)
+    labelled = pool_labelled(start, stop, args)
+    dist.barrier()
+    begin = time.perf_counter()
+    selection = gcnal.distributed.select(features, labelled, args.budget, method, probs=probs,
+                                         seed=args.seed, return_order=True)
+    total = time.perf_counter() - begin
+    if rank == 0:
+        queue.put({"seconds": selection.seconds, "bytes_sent": selection.bytes_sent,
+                   "total_s": total, "order": selection.order.tolist()})
+    dist.destroy_process_group()
+
+
+def pool_labelled(start: int, stop: int, args) -> np.ndarray:
+    """Every ``N / L``-th item of the pool is labelled."""
+    return (np.arange(start, stop) % (args.items // args.labelled)) == 0
+
+
+def run_single_process(args, method: str) -> dict:
+    """The anchor: gcnal.select on the whole pool in this process, one thread."""
+    import torch
+
+    import gcnal
+
+    torch.set_num_threads(1)
+    features, probs = pool_rows(0, args.items, args.dim, args.seed)
+    begin = time.perf_counter()
+    picks = gcnal.select(features, pool_labelled(0, args.items, args), args.budget, method,
+                         probs=probs, seed=args.seed)
+    return {"seconds": {}, "bytes_sent": {}, "total_s": time.perf_counter() - begin,
+            "order": picks.tolist()}
+
+
+def run(world_size: int, args, method: str) -> dict:
+    """Rank 0's figures for one sharded selection on ``world_size`` ranks."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    processes = [context.Process(target=_rank, args=(r, world_size, port, args, method, queue))
+                 for r in range(world_size)]
+    for p in processes:
+        p.start()
+    result = queue.get()
+    for p in processes:
+        p.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=200_000)
+    parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument("--labelled", type=int, default=1_000)
+    parser.add_argument("--budget", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--methods", nargs="+", default=["random", "margin", "coreset"])
+    parser.add_argument("--world-sizes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--anchor", action="store_true",
+                        help="also time gcnal.select on the whole pool in one process")
+    args = parser.parse_args()
+    if args.items % BLOCK:
+        parser.error(f"--items must be a multiple of {BLOCK}")
+
+    stamp = {"command": "python -m benchmarks.distributed " + " ".join(sys.argv[1:]),
+             "commit": git_commit(), "date": utc_now(),
+             "machine": describe_device("cpu").split(",")[0] + ", 1 thread per rank)",
+             "seed": args.seed, "items": args.items, "dim": args.dim,
+             "labelled": args.labelled, "budget": args.budget, "backend": "gloo",
+             "load_average_1min": os.getloadavg()[0]}
+    print(f"gcnal.distributed.select, N = {args.items:,} x {args.dim}, {args.labelled:,} "
+          f"labelled, budget {args.budget}, one thread per rank")
+    print("| method | ranks | total | speed-up | same picks | stages (s) | MB sent per rank |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for method in args.methods:
+        first = None
+        for world_size in args.world_sizes + ([0] if args.anchor else []):
+            result = run(world_size, args, method) if world_size else \
+                run_single_process(args, method)
+            first = first or result
+            speedup = first["total_s"] / result["total_s"]
+            same = result["order"] == first["order"]
+            stages = ", ".join(f"{k} {v:.2f}" for k, v in result["seconds"].items())
+            sent = sum(result["bytes_sent"].values()) / 1e6
+            print(f"| {method} | {world_size or 'gcnal.select'} | {result['total_s']:.2f} s | {speedup:.2f}x | "
+                  f"{same} | {stages} | {sent:.3f} |", flush=True)
+            append_row(RESULTS / "distributed.jsonl",
+                       {**stamp, "method": method,
+                        "world_size": world_size or "gcnal.select, one process",
+                        "total_s": result["total_s"], "stage_s": result["seconds"],
+                        "bytes_sent_per_rank": result["bytes_sent"],
+                        "speedup_vs_first": speedup, "same_picks_as_first": same})
+    print(f"Appended rows to {RESULTS / 'distributed.jsonl'}")
+
+
+if __name__ == "__main__":
+    main()
