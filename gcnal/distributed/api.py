@@ -32,7 +32,9 @@ class ShardedSelection:
         local_order: Each pick of ``order`` as a local index into its
             rank's shard (``order - offsets[ranks]``).
         offsets: Global index of each rank's first item (list of int).
-        seconds: This rank's seconds per stage.
+        seconds: This rank's seconds per stage (waits on other ranks
+            included).
+        cpu_seconds: This process's CPU seconds per stage (its own work).
         bytes_sent: The bytes this rank sent per stage (see
             :mod:`gcnal.distributed.comm` for how they are counted).
     """
@@ -43,6 +45,7 @@ class ShardedSelection:
     local_order: Array
     offsets: list
     seconds: Dict[str, float] = field(default_factory=dict)
+    cpu_seconds: Dict[str, float] = field(default_factory=dict)
     bytes_sent: Dict[str, int] = field(default_factory=dict)
 
 
@@ -116,4 +119,4 @@ def select(features, labelled_mask, budget: int, method: str = DEFAULT_METHOD, *
         return as_output(indices)
     return ShardedSelection(as_output(indices), as_output(order), as_output(ranks),
                             as_output(local_order), offsets[:-1].tolist(), dict(comm.seconds),
-                            dict(comm.bytes_sent))
+                            dict(comm.cpu_seconds), dict(comm.bytes_sent))

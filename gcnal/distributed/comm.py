@@ -44,18 +44,22 @@ class Communicator:
         self.world_size = dist.get_world_size(group)
         self.bytes_sent: Dict[str, int] = {}
         self.seconds: Dict[str, float] = {}
+        self.cpu_seconds: Dict[str, float] = {}
         self._stage = "setup"
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        """Count the bytes and seconds of the enclosed work under ``name``."""
+        """Count the bytes, seconds and this process's CPU seconds of the
+        enclosed work under ``name``."""
         previous, self._stage = self._stage, name
         self.bytes_sent.setdefault(name, 0)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + \
+                time.process_time() - cpu_start
             self._stage = previous
 
     def _count(self, num_bytes: float) -> None:
