@@ -28,14 +28,17 @@ from .comm import Communicator
 _BLOCK_ROWS = 512
 
 
-def _merge_block(best: Tensor, queries: Tensor, block: Tensor, k: int, own_start: int) -> None:
+def _merge_block(best: Tensor, queries: Tensor, block: Tensor, k: int, own_start: int,
+                 buffer: Tensor) -> None:
     r"""Merge each query's top-:math:`k` similarities to ``block`` into
     ``best`` in place; ``own_start >= 0`` when ``block`` is the queries' own
     shard (query :math:`i` is then block row ``own_start + i`` and skips
-    itself)."""
+    itself). The similarities are written into ``buffer`` (flat, reused:
+    fresh memory per block would come from the operating system each time)."""
     if block.size(0) == 0 or queries.size(0) == 0:
         return
-    sim = queries @ block.T
+    sim = torch.matmul(queries, block.T,
+                       out=buffer[:queries.size(0) * block.size(0)].view(queries.size(0), -1))
     if own_start >= 0:
         sim.diagonal(offset=own_start).fill_(float("-inf"))
     top = _block_top_k(sim, min(k, block.size(0)))[0]
@@ -56,6 +59,7 @@ def ring_knn_similarities(comm: Communicator, vectors: Tensor, k: int,
     n = vectors.size(0)
     best = torch.full((n, k), float("-inf"), dtype=vectors.dtype, device=vectors.device)
     step_rows = max(1, min(n, _BLOCK_ROWS, rows_per_block(max(counts))))
+    buffer = vectors.new_empty(step_rows * max(counts) if n else 0)
     held, source = vectors, comm.rank
     for hop in progress_bar(range(comm.world_size), "kNN search (ring)"):
         sending = None
@@ -67,7 +71,7 @@ def ring_knn_similarities(comm: Communicator, vectors: Tensor, k: int,
         for start in range(0, n, step_rows):
             stop = min(start + step_rows, n)
             _merge_block(best[start:stop], vectors[start:stop], block, k,
-                         start if source == comm.rank else -1)
+                         start if source == comm.rank else -1, buffer)
         if sending is not None:
             held, source = sending.wait(), (source - 1) % comm.world_size
     return best
