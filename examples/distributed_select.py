@@ -42,12 +42,15 @@ args = parser.parse_args(None if under_torchrun else [])
 # %%
 # torchrun sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT; on its own the
 # script is a group of one. gloo runs on CPUs (NCCL for tensors on GPUs).
-if not under_torchrun:
+timeout = datetime.timedelta(minutes=5)
+if under_torchrun:
+    dist.init_process_group("gloo", timeout=timeout)
+else:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = str(s.getsockname()[1])
-    os.environ.update(RANK="0", WORLD_SIZE="1", MASTER_ADDR="127.0.0.1", MASTER_PORT=port)
-dist.init_process_group("gloo", timeout=datetime.timedelta(minutes=5))
+        port = s.getsockname()[1]
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=0,
+                            world_size=1, timeout=timeout)
 rank, world_size = dist.get_rank(), dist.get_world_size()
 
 if args.features is None:  # rank 0 writes a demo pool once, the others wait for it
