@@ -92,15 +92,6 @@ def _call_digest(method: str, options: Optional[Mapping[str, Any]]) -> int:
     return zlib.crc32(text.encode()) & 0x7FFFFFFF
 
 
-def agree_on_failure(comm: Communicator, error: Optional[BaseException], stage: str) -> None:
-    """Raise on every rank if any rank's local work raised ``error``."""
-    flags = comm.all_gather(torch.tensor([error is not None], dtype=torch.int64))[:, 0]
-    if error is not None:
-        raise error
-    if bool(flags.any()):
-        raise PeerFailedError(torch.nonzero(flags).flatten().tolist(), stage)
-
-
 def prepare(comm: Communicator, features, labelled_mask, budget, method: str,
             signals: Mapping[str, Any], options: Optional[Mapping[str, Any]], seed,
             plan: Callable[[], Any]) -> Shard:
