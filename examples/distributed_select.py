@@ -77,7 +77,7 @@ selection = gcnal.distributed.select(features, labelled, args.budget, args.metho
                                      seed=args.seed, return_order=True)
 print(f"rank {rank}/{world_size}: rows {start}-{stop}, {len(selection.indices)} of the "
       f"{args.budget} picks are mine, e.g. local {selection.indices[:3].tolist()}; "
-      f"sent {sum(selection.bytes_sent.values()) / 1e6:.2f} MB")
+      f"sent {sum(selection.bytes_sent.values()) / 1e3:.1f} kB")
 if rank == 0:
     print("global picks (first 10):", selection.order[:10].tolist())
     if args.out:
