@@ -37,6 +37,7 @@ SCENARIOS = {
     "typical_diverse_probs": ("typical_diverse", {"probs": True}, "warm"),
     "typical_diverse_options": ("typical_diverse", {"options": {"k": 5, "radius": 0.3}},
                                 "warm"),
+    "margin_tensors": ("margin", {"probs": True}, "tensors"),
 }
 
 
@@ -49,11 +50,16 @@ def scenario_inputs(name):
     kwargs = dict(kwargs)
     if kwargs.pop("probs", False):
         kwargs["probs"] = probs
+    if variant == "tensors":
+        import torch
+
+        x, labelled = torch.from_numpy(x), torch.from_numpy(labelled)
+        kwargs = {key: torch.from_numpy(value) for key, value in kwargs.items()}
     return method, x, labelled, kwargs
 
 
 def _shard(kwargs, a, b):
-    return {key: value[a:b] if isinstance(value, np.ndarray) else value
+    return {key: value[a:b] if hasattr(value, "shape") else value
             for key, value in kwargs.items()}
 
 
@@ -75,13 +81,14 @@ def run_scenarios(rank, world_size, seed):
         for name in SCENARIOS:
             method, x, labelled, kwargs = scenario_inputs(name)
             x_shard, lab_shard, shard_kwargs = x[a:b], labelled[a:b], _shard(kwargs, a, b)
-            before = (x_shard.copy(), lab_shard.copy())
+            before = (np.array(x_shard), np.array(lab_shard))
             s = gd.select(x_shard, lab_shard, BUDGET, method, group=group, seed=seed,
                           return_order=True, **shard_kwargs)
             assert np.array_equal(before[0], x_shard) and np.array_equal(before[1], lab_shard)
-            out[(name, size)] = {"indices": s.indices, "order": s.order, "ranks": s.ranks,
-                                 "local_order": s.local_order, "offsets": s.offsets,
-                                 "bytes_sent": s.bytes_sent}
+            assert type(s.indices) is type(x_shard) and type(s.order) is type(x_shard)
+            out[(name, size)] = {field: np.asarray(getattr(s, field))
+                                 for field in ("indices", "order", "ranks", "local_order")}
+            out[(name, size)].update(offsets=s.offsets, bytes_sent=s.bytes_sent)
     if rank < 3:
         out["failures"] = run_failures(rank, groups[3])
     return out
