@@ -37,6 +37,8 @@ class ShardedSelection:
         cpu_seconds: This process's CPU seconds per stage (its own work).
         bytes_sent: The bytes this rank sent per stage (see
             :mod:`gcnal.distributed.comm` for how they are counted).
+        losses: The sampler's training loss per epoch, over the whole pool
+            (GNN methods; empty for the others).
     """
 
     indices: Array
@@ -47,6 +49,7 @@ class ShardedSelection:
     seconds: Dict[str, float] = field(default_factory=dict)
     cpu_seconds: Dict[str, float] = field(default_factory=dict)
     bytes_sent: Dict[str, int] = field(default_factory=dict)
+    losses: list = field(default_factory=list)
 
 
 def select(features, labelled_mask, budget: int, method: str = DEFAULT_METHOD, *,
@@ -106,8 +109,8 @@ def select(features, labelled_mask, budget: int, method: str = DEFAULT_METHOD, *
         shard = prepare(comm, features, labelled_mask, budget, method, {"probs": probs},
                         options, seed, lambda: plan(method, options))
     run, chosen = shard.plan
-    scores = read_signal(chosen.signal, shard.signals, shard.x.size(0),
-                         chosen.signal_required, OWNER)
+    scores = read_signal(getattr(chosen, "signal", None), shard.signals, shard.x.size(0),
+                         getattr(chosen, "signal_required", True), OWNER)
     order = run(shard, scores)
     offsets = torch.tensor([0] + shard.counts).cumsum(0)
     ranks = torch.searchsorted(offsets[1:], order, right=True)
@@ -119,4 +122,4 @@ def select(features, labelled_mask, budget: int, method: str = DEFAULT_METHOD, *
         return as_output(indices)
     return ShardedSelection(as_output(indices), as_output(order), as_output(ranks),
                             as_output(local_order), offsets[:-1].tolist(), dict(comm.seconds),
-                            dict(comm.cpu_seconds), dict(comm.bytes_sent))
+                            dict(comm.cpu_seconds), dict(comm.bytes_sent), list(shard.losses))

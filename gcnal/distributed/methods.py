@@ -11,6 +11,9 @@ Communication per method (bytes sent per rank, :math:`P` ranks, budget
   :math:`4 L d (P-1)/P + 8 b (d + 3)(P - 1)`.
 - ``typical_diverse``: :func:`~gcnal.distributed.typical.typical_diverse`,
   dominated by the ring kNN, :math:`4 N d (P - 1) / P`.
+- ``uncertain_gcn``, ``core_gcn``: :func:`~gcnal.distributed.gnn.gnn_picks`,
+  per epoch :math:`O(d h)` (the products' :math:`V^\top y` and the
+  gradients), then the top-k or k-center selection.
 """
 from __future__ import annotations
 
@@ -21,9 +24,10 @@ import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError
-from ..methods import resolve_method
+from ..methods import GNNMethod, resolve_method
 from ..registry import METHODS
 from ..selectors import entropy, least_confidence, margin
+from .gnn import gnn_picks
 from .kcenter import k_center
 from .keys import random_keys
 from .shard import OWNER, Shard
@@ -84,6 +88,8 @@ SHARDED_METHODS: Dict[str, Callable] = {
     "least_confidence": partial(ranked_picks, least_confidence, "confidence", 1.0),
     "coreset": coreset_picks,
     "typical_diverse": typical_diverse_picks,
+    "uncertain_gcn": partial(gnn_picks, "margin"),
+    "core_gcn": partial(gnn_picks, "kcenter"),
 }
 
 
@@ -99,4 +105,6 @@ def plan(method: str, options):
             repr(method), OWNER)
     chosen = resolve_method(preset.name)
     settings = chosen.check_options(options)
+    if isinstance(chosen, GNNMethod):
+        return partial(SHARDED_METHODS[preset.name], chosen=chosen, settings=settings), chosen
     return partial(SHARDED_METHODS[preset.name], **chosen.values(settings, "selector")), chosen

@@ -14,7 +14,7 @@ shard's size.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 import torch
@@ -46,6 +46,8 @@ class Shard:
     plan: Any
     counts: List[int]
     unlabelled_counts: List[int]
+    #: The sampler's training loss per epoch (GNN methods).
+    losses: List[float] = field(default_factory=list)
 
     @property
     def offset(self) -> int:
