@@ -3,6 +3,7 @@
     python -m benchmarks.distributed                       # 200k x 128, the fast methods
     python -m benchmarks.distributed --items 200000 --methods typical_diverse
     python -m benchmarks.distributed --items 1000000 --methods random margin coreset
+    python -m benchmarks.distributed --methods uncertain_gcn core_gcn --epochs 20
 
 Each run spawns P gloo ranks on 127.0.0.1 (P = 1, then 2), each with one
 torch thread; every rank builds only its own shard (rows of a seeded
@@ -10,7 +11,9 @@ Gaussian mixture, 64 clusters, generated block by block so any split gives
 the same pool) and times gcnal.distributed.select on it. Per stage: rank
 0's wall seconds (the ranks wait on each other at every collective) and CPU
 seconds, and the bytes sent per rank (counted in gcnal.distributed.comm from
-the message sizes). On a shared machine the wall clock mostly measures the
+the message sizes). The GNN presets get the absolute values of the rows
+(non-negative, like post-ReLU embeddings: the factored dense graph's
+condition) and ``--epochs``. On a shared machine the wall clock mostly measures the
 other tenants; the speed-up is the CPU work of one rank against the slowest
 of P (what P machines of their own would take, less the waits). Also
 checks that both world sizes pick the same items; ``--anchor`` adds
@@ -68,16 +71,28 @@ def _rank(rank, world_size, port, args, method, queue):
     share = args.items // world_size
     start, stop = rank * share, (rank + 1) * share if rank < world_size - 1 else args.items
     features, probs = pool_rows(start, stop, args.dim, args.seed)
+    features, options = method_inputs(method, features, args)
     labelled = pool_labelled(start, stop, args)
     dist.barrier()
     begin, cpu_begin = time.perf_counter(), time.process_time()
     selection = gcnal.distributed.select(features, labelled, args.budget, method, probs=probs,
-                                         seed=args.seed, return_order=True)
+                                         seed=args.seed, options=options, return_order=True)
     queue.put({"rank": rank, "seconds": selection.seconds, "cpu_s": selection.cpu_seconds,
                "bytes_sent": selection.bytes_sent, "total_s": time.perf_counter() - begin,
                "total_cpu_s": time.process_time() - cpu_begin,
                "order": selection.order.tolist()})
     dist.destroy_process_group()
+
+
+#: Methods that train a sampler (non-negative rows, ``--epochs``).
+GNN_METHODS = ("uncertain_gcn", "core_gcn")
+
+
+def method_inputs(method: str, features: np.ndarray, args):
+    """``(features, options)`` the benchmark passes to ``method``."""
+    if method in GNN_METHODS:
+        return np.abs(features), {"epochs": args.epochs}
+    return features, None
 
 
 def pool_labelled(start: int, stop: int, args) -> np.ndarray:
@@ -93,9 +108,10 @@ def run_single_process(args, method: str) -> dict:
 
     torch.set_num_threads(1)
     features, probs = pool_rows(0, args.items, args.dim, args.seed)
+    features, options = method_inputs(method, features, args)
     begin, cpu_begin = time.perf_counter(), time.process_time()
     picks = gcnal.select(features, pool_labelled(0, args.items, args), args.budget, method,
-                         probs=probs, seed=args.seed)
+                         probs=probs, seed=args.seed, options=options)
     return {"seconds": {}, "cpu_s": {}, "bytes_sent": {}, "total_s": time.perf_counter() - begin,
             "total_cpu_s": time.process_time() - cpu_begin, "order": picks.tolist(),
             "ranks_cpu_s": [time.process_time() - cpu_begin]}
@@ -129,6 +145,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--methods", nargs="+", default=["random", "margin", "coreset"])
     parser.add_argument("--world-sizes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--epochs", type=int, default=20, help="sampler epochs (GNN presets)")
     parser.add_argument("--anchor", action="store_true",
                         help="also time gcnal.select on the whole pool in one process")
     args = parser.parse_args()
@@ -140,6 +157,7 @@ def main() -> None:
              "machine": describe_device("cpu").split(",")[0] + ", 1 thread per rank)",
              "seed": args.seed, "items": args.items, "dim": args.dim,
              "labelled": args.labelled, "budget": args.budget, "backend": "gloo",
+             "epochs_of_gnn_presets": args.epochs,
              "load_average_1min": os.getloadavg()[0]}
     print(f"gcnal.distributed.select, N = {args.items:,} x {args.dim}, {args.labelled:,} "
           f"labelled, budget {args.budget}, one thread per rank")
@@ -155,18 +173,21 @@ def main() -> None:
             cpu = max(result["ranks_cpu_s"])
             speedup = max(first["ranks_cpu_s"]) / cpu
             same = result["order"] == first["order"]
+            agreement = len(set(result["order"]) & set(first["order"])) / args.budget
             stages = ", ".join(f"{k} {v:.2f} ({result['cpu_s'][k]:.2f})"
                                for k, v in result["seconds"].items())
             sent = sum(result["bytes_sent"].values()) / 1e6
             print(f"| {method} | {world_size or 'gcnal.select'} | {result['total_s']:.2f} s | "
-                  f"{cpu:.2f} | {speedup:.2f}x | {same} | {stages} | {sent:.3f} |", flush=True)
+                  f"{cpu:.2f} | {speedup:.2f}x | {same} ({agreement:.0%}) | {stages} | {sent:.3f} |",
+                  flush=True)
             append_row(RESULTS / "distributed.jsonl",
                        {**stamp, "method": method,
                         "world_size": world_size or "gcnal.select, one process",
                         "total_s": result["total_s"], "ranks_cpu_s": result["ranks_cpu_s"],
                         "stage_s": result["seconds"], "stage_cpu_s": result["cpu_s"],
                         "bytes_sent_per_rank": result["bytes_sent"],
-                        "cpu_speedup_vs_first": speedup, "same_picks_as_first": same})
+                        "cpu_speedup_vs_first": speedup, "same_picks_as_first": same,
+                        "pick_agreement_with_first": agreement})
     print(f"Appended rows to {RESULTS / 'distributed.jsonl'}")
 
 
