@@ -63,9 +63,12 @@ def select(features, labelled_mask, budget: int, method: str = DEFAULT_METHOD, *
     sharding, and the deterministic methods (``margin``, ``entropy``,
     ``least_confidence``, ``coreset`` with labelled items, and
     ``typical_diverse``) pick what :func:`gcnal.select` picks on the
-    concatenated pool with the same seed; ``random`` draws a uniform sample
-    without replacement from counter-based keys (a different draw from
-    :func:`gcnal.select`'s, the same at every world size). Only
+    concatenated pool with the same seed; ``uncertain_gcn`` and ``core_gcn``
+    train the GCN sampler across the ranks and follow :func:`gcnal.select`
+    up to the order of float sums (loss curves within float tolerance);
+    ``random`` draws a uniform sample without replacement from
+    counter-based keys (a different draw from :func:`gcnal.select`'s, the
+    same at every world size). Only
     :math:`O(b\,d)`-sized messages travel, except where
     docs/distributed.md says (the labelled rows for ``coreset`` and
     ``typical_diverse``, the ring kNN search of ``typical_diverse``).
