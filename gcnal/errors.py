@@ -69,3 +69,21 @@ class InvalidSelectionError(RuntimeError):
         super().__init__(f"The selector '{selector}' returned an invalid selection: {problem}. "
                          "A selector must return exactly `budget` unique indices of unlabelled "
                          "items (int64, in pick order).")
+
+
+class PeerFailedError(RuntimeError):
+    r"""Another rank of a sharded selection (:mod:`gcnal.distributed`) failed,
+    so this one stops too, with nothing returned: every rank raises instead
+    of waiting on a rank that will not come. The failing rank raises its own
+    error.
+
+    Args:
+        ranks (list of int): The ranks that failed.
+        stage (str): Where they failed.
+    """
+
+    def __init__(self, ranks, stage: str):
+        self.ranks = list(ranks)
+        self.stage = stage
+        super().__init__(f"Rank(s) {self.ranks} failed during {stage} of the sharded selection "
+                         "(see their own error); this rank stops too.")

@@ -1,0 +1,149 @@
+r"""``typical_diverse`` (gcnal's default method) over a sharded pool.
+
+The same steps and picks as :func:`gcnal.selectors.typical_diverse` on the
+concatenated pool, each split into local work and a few messages:
+
+1. typicality from the exact kNN similarities
+   (:func:`~gcnal.distributed.knn.ring_knn_similarities`: the shards pass
+   around the ring, about :math:`4 N d (P - 1)/P` bytes per rank);
+2. percentile ranks among the global unlabelled items: one ``all_gather``
+   of the :math:`U` typicalities (and of the :math:`U` margins with
+   ``probs``), :math:`4 U_r (P - 1)` bytes per rank, padded; every rank
+   ranks the whole vector (:math:`O(U \log U)`, memory :math:`O(U)` scalars);
+3. the ``"auto"`` radius: the same :data:`~gcnal.selectors.typical_diverse.RADIUS_SAMPLE`
+   items drawn from the shared seed (``randperm`` of :math:`N`, memory
+   :math:`O(N)` int64 on each rank), their rows gathered
+   (:math:`\le 512 d` floats), and per sampled item the
+   :math:`m + 1 = \lceil N / (L + b) \rceil + 1` smallest local distances
+   gathered (:math:`4 \cdot 512 (m + 1)(P - 1)` bytes per rank);
+4. the distance to the labelled set: the labelled rows gathered
+   (:math:`4 L d (P - 1) / P` bytes per rank, padded);
+5. each pick one :func:`~gcnal.distributed.greedy.offer`
+   (:math:`8 (d + 2)(P - 1)` bytes), and a gather of one scalar and a second
+   offer when the radius halves.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+from ..graph import l2_normalize
+from ..nn import column_major
+from ..progress import progress_bar
+from ..selectors.kcenter import min_distance_to
+from ..selectors.probability import top2_gap
+from ..selectors.typical_diverse import RADIUS_SAMPLE, _RADIUS_BLOCK, percentile_rank
+from .greedy import offer
+from .knn import ring_knn_similarities
+from .shard import Shard
+
+
+def sharded_typicality(shard: Shard, vectors: Tensor, k: int) -> Tensor:
+    r""":func:`~gcnal.selectors.typiclust.typicality` of the local rows among
+    the whole pool (:math:`k` capped at :math:`\lfloor N / 2 \rfloor`)."""
+    k = min(k, shard.num_items // 2)
+    if k < 1:
+        return torch.zeros(vectors.size(0), device=vectors.device)
+    sim = ring_knn_similarities(shard.comm, vectors, k, shard.counts)
+    return 1.0 / ((2.0 - 2.0 * sim).clamp_min(0).sqrt().mean(dim=1) + 1e-8)
+
+
+def global_percentile_rank(shard: Shard, values: Tensor) -> Tensor:
+    """:func:`~gcnal.selectors.typical_diverse.percentile_rank` of the local
+    unlabelled items' ``values`` among every rank's (ties by global
+    position)."""
+    everyone = shard.comm.all_gather_rows(values, shard.unlabelled_counts)
+    start = sum(shard.unlabelled_counts[:shard.comm.rank])
+    return percentile_rank(everyone)[start:start + values.numel()]
+
+
+def sharded_cell_radius(shard: Shard, vectors: Tensor, cells: int,
+                        generator: torch.Generator) -> float:
+    r""":func:`~gcnal.selectors.typical_diverse.cell_radius` of the whole pool:
+    the median over the sampled items of the distance to their
+    :math:`\lceil N / \text{cells} \rceil`-th nearest item (itself first)."""
+    comm, n = shard.comm, shard.num_items
+    m = min(n - 1, max(1, math.ceil(n / max(cells, 1))))
+    draw = torch.randperm(n, generator=generator, device=vectors.device)[:RADIUS_SAMPLE]
+    mine = (draw >= shard.offset) & (draw < shard.offset + vectors.size(0))
+    positions = torch.nonzero(mine).flatten()
+    rows = torch.cat([positions.unsqueeze(1).to(vectors.dtype),
+                      vectors[draw[positions] - shard.offset]], dim=1)
+    gathered = comm.all_gather_rows(rows)
+    sample = torch.empty(draw.numel(), vectors.size(1), dtype=vectors.dtype,
+                         device=vectors.device)
+    sample[gathered[:, 0].long()] = gathered[:, 1:]
+    nearest = torch.full((draw.numel(), m + 1), float("inf"), device=vectors.device)
+    if vectors.size(0):
+        for start in range(0, draw.numel(), _RADIUS_BLOCK):
+            block = torch.cdist(sample[start:start + _RADIUS_BLOCK], vectors)
+            top = block.topk(min(m + 1, vectors.size(0)), dim=1, largest=False).values
+            nearest[start:start + _RADIUS_BLOCK, :top.size(1)] = top
+    everyone = comm.all_gather(nearest).transpose(0, 1).reshape(draw.numel(), -1)
+    return float(everyone.kthvalue(m + 1, dim=1).values.median())
+
+
+def _best_eligible(score: Tensor, eligible: Tensor) -> Optional[int]:
+    """The local index of the highest ``score`` among ``eligible`` items."""
+    if not bool(eligible.any()):
+        return None
+    return int(torch.argmax(torch.where(eligible, score, float("-inf"))))
+
+
+def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
+                    uncertainty_weight: float = 0.5, radius="auto") -> Tensor:
+    r"""The global indices of ``shard.budget`` picks of
+    :func:`gcnal.selectors.typical_diverse`, in pick order, the same on every
+    rank. ``scores``: this rank's :math:`(n_r, C)` probabilities or ``None``."""
+    comm, labelled = shard.comm, shard.labelled
+    generator = shard.generator()
+    vectors = l2_normalize(shard.x)
+    with comm.stage("knn"):
+        typ = sharded_typicality(shard, vectors, k)
+    unlabelled = torch.nonzero(~labelled).flatten()
+    with comm.stage("ranks"):
+        pool_score = global_percentile_rank(shard, typ[unlabelled])
+        if scores is not None and uncertainty_weight > 0:
+            uncertain = global_percentile_rank(shard, -top2_gap(scores.float())[unlabelled])
+            pool_score = pool_score.pow(1.0 - uncertainty_weight) * \
+                uncertain.pow(uncertainty_weight)
+    score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
+    score[unlabelled] = pool_score
+    num_labelled = shard.num_items - sum(shard.unlabelled_counts)
+    with comm.stage("radius"):
+        if radius == "auto":
+            radius = sharded_cell_radius(shard, vectors, num_labelled + shard.budget, generator)
+    with comm.stage("labelled distances"):
+        delta = min_distance_to(vectors, comm.all_gather_rows(vectors[labelled])).sqrt()
+    vectors = column_major(vectors)
+    available = ~labelled
+    picks = torch.empty(shard.budget, dtype=torch.long)
+    offset, empty_row = shard.offset, vectors.new_zeros(vectors.size(1))
+    with comm.stage("picks"):
+        for step in progress_bar(range(shard.budget), "typical_diverse picks"):
+            local = _best_eligible(score, available & (delta > radius))
+            winner = offer(comm, None if local is None else float(score[local]),
+                           offset + (local or 0), empty_row if local is None else vectors[local])
+            if winner is None:  # no item outside the balls on any rank: shrink the radius
+                reach = delta[available].max() if bool(available.any()) else float("-inf")
+                reach = float(comm.all_gather(torch.tensor([float(reach)])).max())
+                fallback = False
+                while not reach > radius:
+                    if radius < 0:
+                        fallback = True
+                        break
+                    radius = radius / 2 if radius > 1e-6 else -1.0
+                eligible = available if fallback else available & (delta > radius)
+                local = _best_eligible(score, eligible)
+                winner = offer(comm, None if local is None else float(score[local]),
+                               offset + (local or 0),
+                               empty_row if local is None else vectors[local])
+            picks[step] = winner.index
+            if winner.rank == comm.rank:
+                available[winner.index - offset] = False
+            torch.minimum(delta, (2.0 - 2.0 * (vectors @ winner.row)).clamp_(min=0).sqrt_(),
+                          out=delta)
+    return picks
