@@ -11,7 +11,7 @@ Items:
   on the seeded clustered pool of :func:`benchmarks.scale.make_pool`
   (``--kcenter-size`` items, ``--kcenter-dim`` dimensions, a fifth
   labelled), budget ``--kcenter-budget``; both libraries with ``--threads``
-  threads (default: all). Each side's wall time and the cover radius its
+  threads (torch's and, through threadpoolctl, numpy's BLAS; default: all). Each side's wall time and the cover radius its
   picks leave, :math:`\max_{i \in U} \min_{j \in L \cup P} \lVert
   \mathbf{x}_i - \mathbf{x}_j \rVert`, computed the same way for both.
 - ``default``: the default method (``gcnal.select`` without ``method``)
@@ -54,6 +54,17 @@ def cover_radius(features: torch.Tensor, labelled: torch.Tensor, picks) -> float
     return float(min_distance_to(features[~centres], features[centres]).max().sqrt())
 
 
+def _with_blas_threads(threads, fn):
+    """``fn()`` with numpy's BLAS limited to ``threads`` (all for None), so
+    scikit-activeml runs on as many threads as torch."""
+    if not threads:
+        return fn()
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):
+        return fn()
+
+
 def _timed(fn):
     start = time.perf_counter()
     out = fn()
@@ -76,8 +87,8 @@ def kcenter_rows(args) -> List[Dict]:
     sides = {
         "gcnal": lambda: gcnal.select(features, labelled, budget, method="coreset",
                                       seed=args.seed).numpy(),
-        "scikit-activeml": lambda: np.asarray(
-            CoreSet(random_state=args.seed).query(x, y, batch_size=budget)),
+        "scikit-activeml": lambda: _with_blas_threads(args.threads, lambda: np.asarray(
+            CoreSet(random_state=args.seed).query(x, y, batch_size=budget))),
     }
     setting = {"item": "kcenter", "n": len(x), "d": x.shape[1],
                "labelled": int(labelled.sum()), "budget": budget,
@@ -159,7 +170,7 @@ def main(argv=None) -> List[Dict]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--threads", type=int, default=None,
-                        help="kcenter: torch threads (default: all)")
+                        help="kcenter: threads of torch and of numpy's BLAS (default: all)")
     parser.add_argument("--kcenter-size", type=int, default=50_000)
     parser.add_argument("--kcenter-dim", type=int, default=512)
     parser.add_argument("--kcenter-labelled-fraction", type=float, default=0.2)
