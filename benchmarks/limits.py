@@ -20,8 +20,8 @@ Items:
   items, for each of ``--default-budgets``, both given the same class
   probabilities (a seeded softmax of a linear map of the features).
 
-Rounds alternate the order of the two sides; the ratio is the median over
-rounds. Prints a markdown table and appends one row per item, setting and
+Rounds alternate the order of the two sides; the ratio (of wall times) is
+the median over rounds; each side's process CPU time is recorded too. Prints a markdown table and appends one row per item, setting and
 round to ``benchmarks/results/limits/limits.jsonl`` (command, commit,
 machine, seed, date, threads).
 """
@@ -66,9 +66,11 @@ def _with_blas_threads(threads, fn):
 
 
 def _timed(fn):
-    start = time.perf_counter()
+    """``(fn(), wall seconds, process CPU seconds)``: on a shared machine the
+    CPU seconds of a one-thread run are the steadier figure."""
+    start, cpu = time.perf_counter(), time.process_time()
     out = fn()
-    return out, time.perf_counter() - start
+    return out, time.perf_counter() - start, time.process_time() - cpu
 
 
 def kcenter_rows(args) -> List[Dict]:
@@ -96,15 +98,16 @@ def kcenter_rows(args) -> List[Dict]:
     rows = []
     for round_ in range(args.rounds):
         order = list(sides) if round_ % 2 == 0 else list(sides)[::-1]
-        seconds, radius, picks = {}, {}, {}
+        seconds, cpu, radius, picks = {}, {}, {}, {}
         for side in order:
-            picks[side], seconds[side] = _timed(sides[side])
+            picks[side], seconds[side], cpu[side] = _timed(sides[side])
             radius[side] = cover_radius(features, labelled, picks[side])
         shared = len(set(picks["gcnal"].tolist()) & set(picks["scikit-activeml"].tolist()))
         rows.append({**setting, "round": round_, "order": order,
                      "gcnal_s": seconds["gcnal"], "anchor": "scikit-activeml CoreSet",
                      "anchor_s": seconds["scikit-activeml"],
                      "speed_up": seconds["scikit-activeml"] / seconds["gcnal"],
+                     "gcnal_cpu_s": cpu["gcnal"], "anchor_cpu_s": cpu["scikit-activeml"],
                      "gcnal_cover_radius": radius["gcnal"],
                      "anchor_cover_radius": radius["scikit-activeml"],
                      "picks_shared": shared / budget})
@@ -133,20 +136,23 @@ def default_rows(args) -> List[Dict]:
         }
         for round_ in range(args.rounds):
             order = list(sides) if round_ % 2 == 0 else list(sides)[::-1]
-            seconds = {side: _timed(sides[side])[1] for side in order}
+            timed = {side: _timed(sides[side]) for side in order}
+            seconds = {side: timed[side][1] for side in timed}
             rows.append({"item": "default", "method": DEFAULT_METHOD,
                          "n": len(features), "d": features.size(1),
                          "labelled": args.default_labelled, "budget": budget, "threads": 1,
                          "round": round_, "order": order, "gcnal_s": seconds["gcnal default"],
                          "anchor": "margin", "anchor_s": seconds["margin"],
-                         "speed_up": seconds["margin"] / seconds["gcnal default"]})
+                         "speed_up": seconds["margin"] / seconds["gcnal default"],
+                         "gcnal_cpu_s": timed["gcnal default"][2],
+                         "anchor_cpu_s": timed["margin"][2]})
     return rows
 
 
 def summarise(rows: List[Dict]) -> None:
     """One table line per item and setting: medians over rounds."""
-    print("| item | N x d | labelled | budget | threads | gcnal s | anchor | anchor s "
-          "| anchor / gcnal | cover radius gcnal / anchor |")
+    print("| item | N x d | labelled | budget | threads | gcnal s (CPU s) | anchor "
+          "| anchor s (CPU s) | anchor / gcnal | cover radius gcnal / anchor |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     keys = sorted({(r["item"], r["n"], r["d"], r["labelled"], r["budget"], r["threads"])
                    for r in rows}, key=str)
@@ -155,11 +161,14 @@ def summarise(rows: List[Dict]) -> None:
                                      r["threads"]) == key]
         ours = statistics.median(r["gcnal_s"] for r in group)
         theirs = statistics.median(r["anchor_s"] for r in group)
+        ours_cpu = statistics.median(r["gcnal_cpu_s"] for r in group)
+        theirs_cpu = statistics.median(r["anchor_cpu_s"] for r in group)
         ratio = statistics.median(r["speed_up"] for r in group)
         radius = (f"{group[0]['gcnal_cover_radius']:.4f} / {group[0]['anchor_cover_radius']:.4f}"
                   if "gcnal_cover_radius" in group[0] else "")
         print(f"| {key[0]} | {key[1]:,} x {key[2]} | {key[3]:,} | {key[4]:,} | {key[5]} "
-              f"| {ours:.3f} | {group[0]['anchor']} | {theirs:.3f} | {ratio:.2f}x | {radius} |",
+              f"| {ours:.3f} ({ours_cpu:.3f}) | {group[0]['anchor']} | {theirs:.3f} "
+              f"({theirs_cpu:.3f}) | {ratio:.2f}x | {radius} |",
               flush=True)
 
 

@@ -25,6 +25,7 @@ def test_limits_measures_each_item_beside_its_anchor_and_writes_stamped_rows(tmp
     assert rows[0]["order"] == rows[1]["order"][::-1]  # rounds alternate the order
     for row in rows:
         assert row["gcnal_s"] > 0 and row["anchor_s"] > 0 and row["speed_up"] > 0
+        assert row["gcnal_cpu_s"] > 0 and row["anchor_cpu_s"] > 0
         assert {"command", "commit", "machine", "seed", "date"} <= set(row)
     kcenter = rows[0]
     assert kcenter["labelled"] == 120 and kcenter["budget"] == 20
