@@ -11,9 +11,10 @@ Items:
   on the seeded clustered pool of :func:`benchmarks.scale.make_pool`
   (``--kcenter-size`` items, ``--kcenter-dim`` dimensions, a fifth
   labelled), budget ``--kcenter-budget``; both libraries with ``--threads``
-  threads (torch's and, through threadpoolctl, numpy's BLAS; default: all). Each side's wall time and the cover radius its
-  picks leave, :math:`\max_{i \in U} \min_{j \in L \cup P} \lVert
-  \mathbf{x}_i - \mathbf{x}_j \rVert`, computed the same way for both.
+  threads (torch's and, through threadpoolctl, numpy's BLAS; default:
+  all). Each side's wall time and the cover radius its picks leave,
+  :math:`\max_{i \in U} \min_{j \in L \cup P} \lVert \mathbf{x}_i -
+  \mathbf{x}_j \rVert`, computed the same way for both.
 - ``default``: the default method (``gcnal.select`` without ``method``)
   against margin sampling on a ``--default-size`` x ``--default-dim``
   pool of the same kind, one torch thread, ``--default-labelled`` labelled
@@ -21,9 +22,10 @@ Items:
   probabilities (a seeded softmax of a linear map of the features).
 
 Rounds alternate the order of the two sides; the ratio (of wall times) is
-the median over rounds; each side's process CPU time is recorded too. Prints a markdown table and appends one row per item, setting and
-round to ``benchmarks/results/limits/limits.jsonl`` (command, commit,
-machine, seed, date, threads).
+the median over rounds; each side's process CPU time is recorded too.
+Prints a markdown table and appends one row per item, setting and round to
+``benchmarks/results/limits/limits.jsonl`` (command, commit, machine, seed,
+date, threads).
 """
 from __future__ import annotations
 

@@ -42,8 +42,10 @@ def cell_radius(vectors: Tensor, cells: int, generator: Optional[torch.Generator
     n = vectors.size(0)
     m = min(n - 1, max(1, math.ceil(n / max(cells, 1))))
     draw = torch.randperm(n, generator=generator, device=vectors.device)[:RADIUS_SAMPLE]
-    # m + 1: the item itself is its own nearest
-    radii = torch.cat([torch.cdist(vectors[block], vectors).kthvalue(m + 1, dim=1).values
+    # m + 1: the item itself is its own nearest; the (m + 1)-th smallest by a
+    # top-k (the kthvalue's value, a few times faster for small m)
+    radii = torch.cat([torch.cdist(vectors[block], vectors)
+                       .topk(m + 1, dim=1, largest=False).values[:, -1]
                        for block in draw.split(_RADIUS_BLOCK)])
     return float(radii.median())
 
