@@ -1,7 +1,7 @@
 r"""Each point's squared distance to its nearest centre, kept up to date as
 centres are added, touching only the points whose distance can change: the
-shared engine of the greedy min-distance selectors (k-center greedy,
-``typical_diverse``'s and the adaptive selectors' radius picks).
+engine of k-center greedy (``coreset``, ``core_*``), for any greedy
+selector that keeps minimum distances to a growing set of centres.
 
 After a new centre :math:`u`, the distance of point :math:`i`, whose nearest
 centre so far is :math:`c(i)` at :math:`\delta_i`, can only fall if
@@ -27,8 +27,9 @@ its computed distance to :math:`u` is at least :math:`\tilde\delta_i^2`. So
 a skipped point's distance is exactly what the full update
 :math:`\min(\tilde\delta_i^2, \tilde d_{iu}^2)` would have left it, and the
 distances, hence the picks, equal those of the loop that updates every point
-with :func:`squared_distances_to`. A NaN anywhere fails the test, so such
-points are always recomputed.
+with :func:`squared_distances_to`. A point whose distance is NaN is
+skipped (the full update keeps it NaN too); a new centre with a non-finite
+squared norm makes every open point recomputed.
 """
 from __future__ import annotations
 
@@ -97,19 +98,12 @@ class NearestCentres:
         centre_mask (torch.Tensor): :math:`(N,)` booleans, the initial centres
             (retired from the start).
         capacity (int): Centres that will be added at most.
-        sq_norms (torch.Tensor, optional): The squared norms the distance
-            formula uses (ones for unit vectors, so that it reads
-            :math:`2 - 2\,\mathbf{v}_i^\top \mathbf{v}_u`); their largest
-            deviation from the computed ones widens :math:`E`.
-            (default: the computed squared norms)
     """
 
-    def __init__(self, points: Tensor, centre_mask: Tensor, capacity: int,
-                 sq_norms: Optional[Tensor] = None):
+    def __init__(self, points: Tensor, centre_mask: Tensor, capacity: int):
         self.points = points.contiguous()
         n, h = self.points.shape
-        computed = self.points.square().sum(dim=1)
-        self.sq_norms = computed if sq_norms is None else sq_norms
+        self.sq_norms = self.points.square().sum(dim=1)
         initial = torch.nonzero(centre_mask, as_tuple=True)[0]
         open_rows = torch.nonzero(~centre_mask, as_tuple=True)[0]
         device = self.points.device
@@ -130,10 +124,8 @@ class NearestCentres:
         self._centre_sq[:initial.numel()] = self.sq_norms[initial]
         self._centre_sq[self._retired] = float("inf")
         self._count = initial.numel()
-        max_sq = float(torch.maximum(computed, self.sq_norms).max()) if n else 0.0
-        deviation = float((computed - self.sq_norms).abs().max()) if n else 0.0
-        rounding = _ROUNDING_FACTOR * (h + 4) * torch.finfo(self.points.dtype).eps * max_sq
-        self._slack = 6.0 * (rounding + 2.0 * deviation)
+        max_sq = float(self.sq_norms.max()) if n else 0.0
+        self._slack = 6.0 * _ROUNDING_FACTOR * (h + 4) * torch.finfo(self.points.dtype).eps * max_sq
 
     def retire(self, index: int) -> None:
         r"""Mark point ``index`` done: its distance becomes :math:`-\infty`."""
