@@ -5,7 +5,6 @@ small-text's; dense against kNN; the kNN search backends.
     python -m benchmarks.scale knn-search --size 100000 --dims 128   # faiss rows need faiss-cpu
     python -m benchmarks.scale dense-vs-knn --sizes 10000 20000
     python -m benchmarks.scale epoch-ab --sizes 100000 --dims 128 --threads 1 [--graph dense]
-    python -m benchmarks.scale kcenter-ab --sizes 100000 --dims 128 --threads 1
     python -m benchmarks.scale coreset-vs-small-text --size 50000   # pip install small-text
     python -m benchmarks.scale sizes --sizes 100000 --dims 128 --methods core_gcn \
         --knn-backend faiss-approx --bf16 --candidates 20000 --threads 1   # pip install faiss-cpu
@@ -14,8 +13,7 @@ Each configuration runs in a fresh subprocess so that its peak memory (peak
 resident set on the CPU, ``torch.cuda.max_memory_allocated`` on a GPU) is its
 own (``knn-search`` runs its backends in one process, for their ratios, and
 ``epoch-ab`` the GCN sampler's epoch with and without each of its speed-ups,
-reused buffers and column-major features; ``kcenter-ab`` k-center greedy on
-column-major against row-major points).
+reused buffers and column-major features).
 Pools are synthetic and seeded: a mixture of 100 Gaussian clusters in d
 dimensions, passed through a ReLU like a CNN's penultimate layer; 5% of the
 pool is labelled (``--labelled-fraction``) and the budget is 1% of N. Prints a markdown table and
@@ -240,40 +238,6 @@ def epoch_ab_rows(args) -> list:
     return rows
 
 
-def kcenter_ab_rows(args) -> list:
-    """k-center greedy (budget 1% of N from the 5% labelled) on column-major
-    points, as gcnal stores them, against row-major points, in this process,
-    rounds alternating the order: median seconds and whether the picks agree."""
-    from gcnal.selectors import kcenter
-
-    set_threads(args.threads, False)
-    rows = []
-    for n in args.sizes:
-        for d in args.dims:
-            points, labelled = make_pool(n, d, args.seed, args.device)
-            layouts = {"column-major": kcenter.column_major, "row-major": lambda x: x}
-            seconds, picks = {name: [] for name in layouts}, {}
-            try:
-                for round_ in range(args.rounds):
-                    for name in list(layouts) if round_ % 2 == 0 else list(layouts)[::-1]:
-                        kcenter.column_major = layouts[name]
-                        start = time.perf_counter()
-                        picks[name] = kcenter.k_center_greedy_indices(points, labelled, n // 100)
-                        seconds[name].append(time.perf_counter() - start)
-            finally:
-                kcenter.column_major = layouts["column-major"]
-            base = float(np.median(seconds["column-major"]))
-            for name, times in seconds.items():
-                rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
-                             "n": n, "d": d, "layout": name, "rounds": args.rounds,
-                             "seconds": float(np.median(times)), "seconds_rounds": times,
-                             "defaults_speed_up": float(np.median(times)) / base,
-                             "same_picks": bool(torch.equal(picks[name], picks["column-major"]))})
-                print(f"| {n:,} | {d} | {name} | {rows[-1]['seconds']:.2f} | "
-                      f"{rows[-1]['defaults_speed_up']:.2f}x | {rows[-1]['same_picks']} |", flush=True)
-    return rows
-
-
 def run_units(study: str, units, results_dir: Path, fresh: bool = False) -> list:
     """Measure each unit of ``units`` (pairs of a settings dict, its key, and
     a function returning its rows) unless error-free rows with the same key
@@ -341,7 +305,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("study", choices=["sizes", "dense-vs-knn", "coreset-vs-small-text",
-                                          "knn-search", "epoch-ab", "kcenter-ab", "one"])
+                                          "knn-search", "epoch-ab", "one"])
     parser.add_argument("config", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--size", type=int, default=50_000)
@@ -365,7 +329,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20,
                         help="epoch-ab: epochs per round (at least 2)")
     parser.add_argument("--rounds", type=int, default=4,
-                        help="epoch-ab, kcenter-ab: rounds per arm")
+                        help="epoch-ab: rounds per arm")
     parser.add_argument("--results-dir", type=Path, default=RESULTS,
                         help="where the <study>.jsonl rows go (default: %(default)s)")
     parser.add_argument("--fresh", action="store_true",
@@ -378,12 +342,6 @@ def main() -> None:
         print("| N | d | graph | arm | ms per epoch | defaults' speed-up | same losses |\n"
               "| --- | --- | --- | --- | --- | --- | --- |")
         run_units("epoch_ab", per_pool(epoch_ab_rows, args, sizes=args.sizes, dims=args.dims),
-                  args.results_dir, args.fresh)
-        return
-    if args.study == "kcenter-ab":
-        print("| N | d | layout | seconds | defaults' speed-up | same picks |\n"
-              "| --- | --- | --- | --- | --- | --- |")
-        run_units("kcenter_ab", per_pool(kcenter_ab_rows, args, sizes=args.sizes, dims=args.dims),
                   args.results_dir, args.fresh)
         return
     if args.study == "knn-search":

@@ -36,9 +36,12 @@ def _block_top_k(block: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     r"""Exact row-wise top-:math:`k` of a :math:`b \times N` block, without a
     full top-:math:`k` over :math:`N` columns.
 
-    The first :math:`N - (N \bmod c)` columns are cut into chunks of
-    :math:`c \approx \sqrt{N/k}` (a view, no copy); the last
-    :math:`N \bmod c` columns form a tail. If :math:`\tau_i` is the
+    The first :math:`N - (N \bmod c)` columns are cut into :math:`m =
+    \lfloor N / c \rfloor` chunks of :math:`c \approx \sqrt{N/k}`, chunk
+    :math:`j` holding columns :math:`j, j + m, j + 2m, \dots` (a view, no
+    copy: the chunk maxima are then an elementwise maximum of :math:`c`
+    contiguous rows of :math:`m`, not a reduction over short runs); the
+    last :math:`N \bmod c` columns form a tail. If :math:`\tau_i` is the
     :math:`k`-th largest chunk maximum of row :math:`i`, those :math:`k`
     chunks hold :math:`k` values :math:`\ge \tau_i`, so every top-:math:`k`
     value outside the tail lies in a chunk whose maximum is :math:`\ge
@@ -52,9 +55,10 @@ def _block_top_k(block: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     if num_chunks <= k:
         top = block.topk(k, dim=1)
         return top.values, top.indices
-    body = block[:, :num_chunks * chunk].unflatten(1, (num_chunks, chunk))
-    best = body.amax(dim=2).topk(k, dim=1).indices
-    columns = (best.unsqueeze(2) * chunk + torch.arange(chunk, device=block.device)).view(rows, -1)
+    body = block[:, :num_chunks * chunk].unflatten(1, (chunk, num_chunks))
+    best = body.amax(dim=1).topk(k, dim=1).indices
+    offsets = torch.arange(chunk, device=block.device) * num_chunks
+    columns = (best.unsqueeze(2) + offsets).view(rows, -1)
     if tail:
         tail_columns = torch.arange(n - tail, n, device=block.device).expand(rows, tail)
         columns = torch.cat([columns, tail_columns], dim=1)

@@ -25,8 +25,9 @@ def column_major(x: Tensor) -> Tensor:
 
     Both matrix-vector products, :math:`\mathbf{X}\mathbf{c}` and
     :math:`\mathbf{X}^\top\mathbf{y}`, then run on BLAS's column-major kernels
-    (against row-major rows: ``python -m benchmarks.scale kcenter-ab``); the
+    (against row-major rows: ``python -m benchmarks.scale epoch-ab``); the
     values are the same. For matrices read once per step of a loop: the
-    factored cosine adjacency, the points of k-center greedy.
+    factored cosine adjacency, the centres of
+    :class:`~gcnal.selectors.nearest_centre.NearestCentres`.
     """
     return x if x.T.is_contiguous() else x.T.contiguous().T

@@ -6,27 +6,19 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-from ..nn import column_major, rows_per_block
 from ..progress import progress_bar
 from ..scaling import divide_by_power_of_two
 from ..subset import draw_subset
+from .nearest_centre import NearestCentres, nearest_centre
 from .ranking import PicksAndScores
 
 
 def min_distance_to(points: Tensor, centres: Tensor) -> Tensor:
     r"""Squared Euclidean distance of every point to its nearest centre,
-    :math:`\min_j \lVert \mathbf{p}_i - \mathbf{c}_j \rVert^2`, in row blocks
-    so memory stays :math:`O(\text{block} \cdot |C|)`; :math:`+\infty` when there
-    is no centre."""
-    n = points.size(0)
-    if centres.size(0) == 0:
-        return torch.full((n,), float("inf"), device=points.device)
-    out = torch.empty(n, device=points.device, dtype=points.dtype)
-    step = rows_per_block(centres.size(0))
-    for start in range(0, n, step):
-        block = torch.cdist(points[start:start + step], centres)
-        out[start:start + step] = block.min(dim=1).values.square()
-    return out
+    :math:`\min_j \lVert \mathbf{p}_i - \mathbf{c}_j \rVert^2`
+    (:func:`~gcnal.selectors.nearest_centre.nearest_centre` without the
+    index); :math:`+\infty` when there is no centre."""
+    return nearest_centre(points, centres)[0]
 
 
 def k_center_greedy_indices(points: Tensor, centre_mask: Tensor, budget: int,
@@ -46,20 +38,25 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
         C \leftarrow C \cup \{u\}, \quad
         \delta_i \leftarrow \min(\delta_i, \lVert \mathbf{p}_i - \mathbf{p}_u \rVert),
 
-    repeated ``budget`` times. Memory :math:`O(N h)`: one vector of minimum
-    distances, updated per pick with one matrix-vector product,
-    :math:`\lVert \mathbf{p}_i - \mathbf{p}_u \rVert^2 = \lVert \mathbf{p}_i \rVert^2
-    + \lVert \mathbf{p}_u \rVert^2 - 2\,\mathbf{p}_i^\top \mathbf{p}_u`, which reads
-    the points once; ties go to the lowest index. With no initial centre the first pick is drawn from
-    ``generator`` (as the CoreSet code does).
+    repeated ``budget`` times; ties go to the lowest index. With no initial
+    centre the first pick is drawn from ``generator`` (as the CoreSet code
+    does). The distances are kept by
+    :class:`~gcnal.selectors.nearest_centre.NearestCentres`, which after each
+    pick recomputes only the points whose distance the triangle inequality
+    does not rule out changing (:math:`\lVert \mathbf{p}_u -
+    \mathbf{p}_{c(i)} \rVert < 2 \delta_i`, with a margin for rounding):
+    the distances, so the picks, are exactly those of recomputing every
+    point with :func:`~gcnal.selectors.nearest_centre.squared_distances_to`
+    at each pick, at a fraction of the memory traffic once the radius is
+    small next to the spacing of the centres.
 
     The points are first divided by a power of two
     (:func:`~gcnal.scaling.divide_by_power_of_two`: exact, so well-scaled
     points give the same picks), which keeps every squared norm finite and
     nonzero at any scale (no float32 overflow at :math:`10^{20}`, no
-    underflow to ties at :math:`10^{-30}`). Centres and picks are excluded
-    by an explicit mask, so even a non-finite distance cannot make a centre
-    or an earlier pick win the argmax.
+    underflow to ties at :math:`10^{-30}`). Centres and picks are retired at
+    :math:`-\infty`, a value no update touches, so even a non-finite
+    distance cannot make a centre or an earlier pick win the argmax.
 
     Args:
         points (torch.Tensor): :math:`(N, h)` points.
@@ -73,14 +70,11 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
         distance to the nearest centre, :math:`+\infty` for a first pick
         without centres).
     """
-    # one matrix-vector product per pick; entries in (-4, 4), no square overflows
+    # entries in (-4, 4): no square overflows
     points, scale = divide_by_power_of_two(points.float())
-    points = column_major(points)
-    dist = min_distance_to(points, points[centre_mask])
-    taken = centre_mask.clone()
-    sq_norms = points.square().sum(dim=1)
+    state = NearestCentres(points, centre_mask, budget)
     picks = torch.empty(budget, dtype=torch.long, device=points.device)
-    picked_sq_dist = torch.empty(budget, dtype=dist.dtype, device=points.device)
+    picked_sq_dist = torch.empty(budget, dtype=points.dtype, device=points.device)
     cold_start = not bool(centre_mask.any())
     for step in progress_bar(range(budget), "k-center picks"):
         if step == 0 and cold_start:
@@ -88,13 +82,12 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
             draw = torch.randint(candidates.numel(), (1,), generator=generator,
                                  device=candidates.device)
             pick = candidates[draw[0]]
-        else:
-            pick = torch.argmax(torch.where(taken, float("-inf"), dist))
+        else:  # centres and earlier picks are retired at -inf
+            pick = torch.argmax(state.sq_dist)
         picks[step] = pick
-        taken[pick] = True
-        picked_sq_dist[step] = dist[pick]
-        new = (sq_norms + sq_norms[pick]).sub_(points @ points[pick], alpha=2.0).clamp_(min=0)
-        torch.minimum(dist, new, out=dist)
+        picked_sq_dist[step] = state.sq_dist[pick]
+        state.retire(int(pick))
+        state.add(int(pick))
     return picks, picked_sq_dist.sqrt() * scale
 
 

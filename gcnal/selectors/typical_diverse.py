@@ -3,12 +3,11 @@ recommended selector."""
 from __future__ import annotations
 
 import math
-from typing import Dict, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
 
-from ..nn import column_major
 from ..progress import progress_bar
 from ..validation import check_choice, check_int, check_real
 from .kcenter import min_distance_to
@@ -20,6 +19,8 @@ from .typiclust import typicality
 #: and how many of them at a time (a block holds ``block x N`` distances).
 RADIUS_SAMPLE = 512
 _RADIUS_BLOCK = 32
+#: Items of the score order the greedy scan reads at a time.
+_SCAN_ROWS = 64
 
 
 def percentile_rank(values: Tensor) -> Tensor:
@@ -41,10 +42,73 @@ def cell_radius(vectors: Tensor, cells: int, generator: Optional[torch.Generator
     n = vectors.size(0)
     m = min(n - 1, max(1, math.ceil(n / max(cells, 1))))
     draw = torch.randperm(n, generator=generator, device=vectors.device)[:RADIUS_SAMPLE]
-    # m + 1: the item itself is its own nearest
-    radii = torch.cat([torch.cdist(vectors[block], vectors).kthvalue(m + 1, dim=1).values
+    # m + 1: the item itself is its own nearest; the (m + 1)-th smallest by a
+    # top-k (the kthvalue's value, a few times faster for small m)
+    radii = torch.cat([torch.cdist(vectors[block], vectors)
+                       .topk(m + 1, dim=1, largest=False).values[:, -1]
                        for block in draw.split(_RADIUS_BLOCK)])
     return float(radii.median())
+
+
+def radius_picks(score: Tensor, vectors: Tensor, available: Tensor, delta: Tensor,
+                 radius: float, budget: int) -> Tuple[Tensor, List[float]]:
+    r"""``budget`` times, the highest-``score`` ``available`` item with
+    :math:`\delta_i > r` (ties to the lowest index), :math:`\delta_i` its
+    distance to the nearest of the items behind ``delta`` (distances of the
+    unit ``vectors``) and the earlier picks; when none is left :math:`r`
+    halves (below ``1e-6`` it becomes :math:`-1`, and then, if only NaN
+    distances remain, the test goes). Returns the picks and the :math:`r`
+    in force at each (0 once negative).
+
+    Lazily, in score order: an item rejected at radius :math:`r` stays
+    rejected while :math:`r` holds (its :math:`\delta` only falls), so a scan
+    of the score order resumes where the last pick was found and restarts
+    only when :math:`r` halves, and an item's :math:`\delta` is brought up to
+    date (one product with the picks it has not seen) only when the scan
+    reaches it. So a pick costs a product with the picks for the few items
+    the scan reads, not one over the whole pool.
+    """
+    order = torch.argsort(score, descending=True, stable=True)
+    order = order[available[order]]
+    n, h = vectors.shape
+    taken = torch.zeros(n, dtype=torch.bool, device=vectors.device)
+    seen = torch.zeros(n, dtype=torch.long, device=vectors.device)  # picks folded into delta
+    picked_vectors = torch.empty(budget, h, dtype=vectors.dtype, device=vectors.device)
+    picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
+    radius_in_force: List[float] = []
+    tested = True  # False once only NaN distances are left: the test goes
+    position = 0
+    for count in progress_bar(range(budget), "typical_diverse picks"):
+        while True:
+            if position >= order.numel():  # nothing left outside the balls
+                if radius >= 0:
+                    radius = radius / 2 if radius > 1e-6 else -1.0
+                else:
+                    tested = False
+                position = 0
+                continue
+            chunk = order[position:position + _SCAN_ROWS]
+            live = torch.nonzero(~taken[chunk], as_tuple=True)[0]
+            if live.numel() and tested:
+                items = chunk[live]
+                first = int(seen[items].min())
+                if first < count:
+                    # unit vectors: |v_i - v_p|^2 = 2 - 2 v_i . v_p
+                    new = (2.0 - 2.0 * (vectors[items] @ picked_vectors[first:count].T)
+                           ).clamp_(min=0).sqrt_().amin(dim=1)
+                    delta[items] = torch.minimum(delta[items], new)
+                    seen[items] = count
+                live = live[delta[items] > radius]
+            if live.numel():
+                break
+            position += _SCAN_ROWS
+        position += int(live[0]) + 1  # what the scan passed is rejected or taken
+        pick = chunk[live[0]]
+        taken[pick] = True
+        picks[count] = pick
+        picked_vectors[count] = vectors[pick]
+        radius_in_force.append(max(radius, 0.0))
+    return picks, radius_in_force
 
 
 def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
@@ -76,8 +140,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
            x^* = \operatorname*{arg\,max}_{i \in U,\ \delta_i > r} s_i, \qquad
            \delta_i = \min_{j \in L \cup P} \lVert \mathbf{v}_i - \mathbf{v}_j \rVert,
 
-       updating :math:`\delta` with one matrix-vector product per pick (as
-       k-center greedy). When no item is left outside the balls, :math:`r`
+       scanning the items in score order and bringing an item's
+       :math:`\delta` up to date only when the scan reaches it
+       (:func:`radius_picks`). When no item is left outside the balls, :math:`r`
        halves. So two picks are never closer than the radius in force
        when the second was picked, and while the pool has room no pick lands
        within :math:`r` of the labelled set. Labelled and picked items are
@@ -133,23 +198,6 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     if radius == "auto":
         radius = cell_radius(vectors, int(labelled_mask.sum()) + budget, generator)
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
-    vectors = column_major(vectors)  # one matrix-vector product per pick
-    picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
-    radius_in_force = []
-    for step in progress_bar(range(budget), "typical_diverse picks"):
-        eligible = available & (delta > radius)
-        while not bool(eligible.any()):
-            if radius < 0:  # the radius is off; only a NaN distance is left out here
-                eligible = available
-                break
-            radius = radius / 2 if radius > 1e-6 else -1.0
-            eligible = available & (delta > radius)
-        pick = torch.argmax(torch.where(eligible, score, float("-inf")))
-        picks[step] = pick
-        available[pick] = False
-        radius_in_force.append(max(radius, 0.0))
-        # unit vectors: |v_i - v_p|^2 = 2 - 2 v_i . v_p
-        torch.minimum(delta, (2.0 - 2.0 * (vectors @ vectors[pick])).clamp_(min=0).sqrt_(),
-                      out=delta)
+    picks, radius_in_force = radius_picks(score, vectors, available, delta, radius, budget)
     return picks, {**{name: values[picks] for name, values in columns.items()},
                    "radius": torch.tensor(radius_in_force, device=vectors.device)}

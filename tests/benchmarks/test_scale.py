@@ -7,7 +7,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # benchmarks/ is not an installed package
     sys.path.insert(0, str(REPO))
 
-from benchmarks.scale import epoch_ab_rows, kcenter_ab_rows, knn_search_rows  # noqa: E402
+from benchmarks.scale import epoch_ab_rows, knn_search_rows  # noqa: E402
 from gcnal.typing import WITH_FAISS  # noqa: E402
 
 
@@ -34,14 +34,3 @@ def test_epoch_study_times_each_speed_up_against_the_defaults_with_the_same_loss
     assert all(r["ms_per_epoch"] > 0 and len(r["ms_per_epoch_rounds"]) == 2 for r in rows.values())
     knn = epoch_ab_rows(argparse.Namespace(**{**vars(args), "graph": "knn"}))
     assert [r["arm"] for r in knn] == ["defaults", "fresh tensors"]  # no layout arm on kNN
-
-
-def test_kcenter_study_times_both_layouts_and_leaves_the_library_as_it_was():
-    from gcnal.nn import column_major
-    from gcnal.selectors import kcenter
-
-    args = argparse.Namespace(sizes=[3000], dims=[16], seed=0, threads=1, device="cpu", rounds=2)
-    rows = {r["layout"]: r for r in kcenter_ab_rows(args)}
-    assert set(rows) == {"column-major", "row-major"}
-    assert rows["column-major"]["defaults_speed_up"] == 1.0 and rows["row-major"]["seconds"] > 0
-    assert kcenter.column_major is column_major

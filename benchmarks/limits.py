@@ -1,0 +1,215 @@
+r"""gcnal beside its anchor, each pair measured in the same run (issue 17).
+
+    python -m benchmarks.limits                      # both items, the issue's sizes
+    python -m benchmarks.limits --items kcenter --rounds 2
+    python -m benchmarks.limits --items default --default-budgets 100 1000
+
+Items:
+
+- ``kcenter``: k-center greedy (``method="coreset"``) against
+  scikit-activeml 1.x's ``CoreSet`` (``skactiveml.pool``; the bench extra),
+  on the seeded clustered pool of :func:`benchmarks.scale.make_pool`
+  (``--kcenter-size`` items, ``--kcenter-dim`` dimensions, a fifth
+  labelled), budget ``--kcenter-budget``; both libraries with ``--threads``
+  threads (torch's and, through threadpoolctl, numpy's BLAS; default:
+  all). Each side's wall time and the cover radius its picks leave,
+  :math:`\max_{i \in U} \min_{j \in L \cup P} \lVert \mathbf{x}_i -
+  \mathbf{x}_j \rVert`, computed the same way for both.
+- ``default``: the default method (``gcnal.select`` without ``method``)
+  against margin sampling on a ``--default-size`` x ``--default-dim``
+  pool of the same kind, one torch thread, ``--default-labelled`` labelled
+  items, for each of ``--default-budgets``, both given the same class
+  probabilities (a seeded softmax of a linear map of the features).
+
+Rounds alternate the order of the two sides; the ratio (of wall times) is
+the median over rounds; each side's process CPU time is recorded too.
+Prints a markdown table and appends one row per item, setting and round to
+``benchmarks/results/limits/limits.jsonl`` (command, commit, machine, seed,
+date, threads).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+import torch
+
+from .results_io import append_rows, describe_device, git_commit, utc_now
+from .scale import make_pool
+
+RESULTS = Path(__file__).resolve().parent / "results" / "limits"
+ITEMS = ("kcenter", "default")
+
+
+def cover_radius(features: torch.Tensor, labelled: torch.Tensor, picks) -> float:
+    r"""The largest distance of an unlabelled, unpicked item to its nearest
+    labelled or picked one (float32, in row blocks)."""
+    from gcnal.selectors import min_distance_to
+
+    centres = labelled.clone()
+    centres[torch.as_tensor(np.asarray(picks), dtype=torch.long)] = True
+    return float(min_distance_to(features[~centres], features[centres]).max().sqrt())
+
+
+def _with_blas_threads(threads, fn):
+    """``fn()`` with numpy's BLAS limited to ``threads`` (all for None), so
+    scikit-activeml runs on as many threads as torch."""
+    if not threads:
+        return fn()
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):
+        return fn()
+
+
+def _timed(fn):
+    """``(fn(), wall seconds, process CPU seconds)``: on a shared machine the
+    CPU seconds of a one-thread run are the steadier figure."""
+    start, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - start, time.process_time() - cpu
+
+
+def kcenter_rows(args) -> List[Dict]:
+    """k-center greedy: gcnal's ``coreset`` and scikit-activeml's ``CoreSet``."""
+    import gcnal
+    from skactiveml.pool import CoreSet
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    features, labelled = make_pool(args.kcenter_size, args.kcenter_dim, args.seed, "cpu",
+                                   args.kcenter_labelled_fraction)
+    x = features.numpy()
+    y = np.full(len(x), np.nan)
+    y[labelled.numpy()] = 0
+    budget = args.kcenter_budget
+    sides = {
+        "gcnal": lambda: gcnal.select(features, labelled, budget, method="coreset",
+                                      seed=args.seed).numpy(),
+        "scikit-activeml": lambda: _with_blas_threads(args.threads, lambda: np.asarray(
+            CoreSet(random_state=args.seed).query(x, y, batch_size=budget))),
+    }
+    setting = {"item": "kcenter", "n": len(x), "d": x.shape[1],
+               "labelled": int(labelled.sum()), "budget": budget,
+               "threads": torch.get_num_threads()}
+    rows = []
+    for round_ in range(args.rounds):
+        order = list(sides) if round_ % 2 == 0 else list(sides)[::-1]
+        seconds, cpu, radius, picks = {}, {}, {}, {}
+        for side in order:
+            picks[side], seconds[side], cpu[side] = _timed(sides[side])
+            radius[side] = cover_radius(features, labelled, picks[side])
+        shared = len(set(picks["gcnal"].tolist()) & set(picks["scikit-activeml"].tolist()))
+        rows.append({**setting, "round": round_, "order": order,
+                     "gcnal_s": seconds["gcnal"], "anchor": "scikit-activeml CoreSet",
+                     "anchor_s": seconds["scikit-activeml"],
+                     "speed_up": seconds["scikit-activeml"] / seconds["gcnal"],
+                     "gcnal_cpu_s": cpu["gcnal"], "anchor_cpu_s": cpu["scikit-activeml"],
+                     "gcnal_cover_radius": radius["gcnal"],
+                     "anchor_cover_radius": radius["scikit-activeml"],
+                     "picks_shared": shared / budget})
+    return rows
+
+
+def default_rows(args) -> List[Dict]:
+    """The default method against margin sampling, one thread."""
+    import gcnal
+    from gcnal.api import DEFAULT_METHOD
+
+    torch.set_num_threads(1)
+    features, _ = make_pool(args.default_size, args.default_dim, args.seed, "cpu")
+    g = torch.Generator().manual_seed(args.seed + 1)
+    labelled = torch.zeros(len(features), dtype=torch.bool)
+    labelled[torch.randperm(len(features), generator=g)[:args.default_labelled]] = True
+    weights = torch.randn(features.size(1), 10, generator=g) / features.size(1) ** 0.5
+    probs = torch.softmax(features @ weights, dim=1)
+    rows = []
+    for budget in args.default_budgets:
+        sides = {
+            "gcnal default": lambda: gcnal.select(features, labelled, budget, probs=probs,
+                                                  seed=args.seed),
+            "margin": lambda: gcnal.select(features, labelled, budget, method="margin",
+                                           probs=probs, seed=args.seed),
+        }
+        for round_ in range(args.rounds):
+            order = list(sides) if round_ % 2 == 0 else list(sides)[::-1]
+            timed = {side: _timed(sides[side]) for side in order}
+            seconds = {side: timed[side][1] for side in timed}
+            rows.append({"item": "default", "method": DEFAULT_METHOD,
+                         "n": len(features), "d": features.size(1),
+                         "labelled": args.default_labelled, "budget": budget, "threads": 1,
+                         "round": round_, "order": order, "gcnal_s": seconds["gcnal default"],
+                         "anchor": "margin", "anchor_s": seconds["margin"],
+                         "speed_up": seconds["margin"] / seconds["gcnal default"],
+                         "gcnal_cpu_s": timed["gcnal default"][2],
+                         "anchor_cpu_s": timed["margin"][2]})
+    return rows
+
+
+def summarise(rows: List[Dict]) -> None:
+    """One table line per item and setting: medians over rounds."""
+    print("| item | N x d | labelled | budget | threads | gcnal s (CPU s) | anchor "
+          "| anchor s (CPU s) | anchor / gcnal | cover radius gcnal / anchor |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    keys = sorted({(r["item"], r["n"], r["d"], r["labelled"], r["budget"], r["threads"])
+                   for r in rows}, key=str)
+    for key in keys:
+        group = [r for r in rows if (r["item"], r["n"], r["d"], r["labelled"], r["budget"],
+                                     r["threads"]) == key]
+        ours = statistics.median(r["gcnal_s"] for r in group)
+        theirs = statistics.median(r["anchor_s"] for r in group)
+        ours_cpu = statistics.median(r["gcnal_cpu_s"] for r in group)
+        theirs_cpu = statistics.median(r["anchor_cpu_s"] for r in group)
+        ratio = statistics.median(r["speed_up"] for r in group)
+        radius = (f"{group[0]['gcnal_cover_radius']:.4f} / {group[0]['anchor_cover_radius']:.4f}"
+                  if "gcnal_cover_radius" in group[0] else "")
+        print(f"| {key[0]} | {key[1]:,} x {key[2]} | {key[3]:,} | {key[4]:,} | {key[5]} "
+              f"| {ours:.3f} ({ours_cpu:.3f}) | {group[0]['anchor']} | {theirs:.3f} "
+              f"({theirs_cpu:.3f}) | {ratio:.2f}x | {radius} |",
+              flush=True)
+
+
+def main(argv=None) -> List[Dict]:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", nargs="+", choices=ITEMS, default=list(ITEMS))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="kcenter: threads of torch and of numpy's BLAS (default: all)")
+    parser.add_argument("--kcenter-size", type=int, default=50_000)
+    parser.add_argument("--kcenter-dim", type=int, default=512)
+    parser.add_argument("--kcenter-labelled-fraction", type=float, default=0.2)
+    parser.add_argument("--kcenter-budget", type=int, default=1_000)
+    parser.add_argument("--default-size", type=int, default=20_000)
+    parser.add_argument("--default-dim", type=int, default=128)
+    parser.add_argument("--default-labelled", type=int, default=300)
+    parser.add_argument("--default-budgets", type=int, nargs="+", default=[100, 1_000])
+    parser.add_argument("--results", type=Path, default=RESULTS / "limits.jsonl")
+    args = parser.parse_args(argv)
+    stamp = {"command": " ".join(["python -m benchmarks.limits"]
+                                 + (sys.argv[1:] if argv is None else list(argv))),
+             "commit": git_commit(), "machine": describe_device("cpu"), "seed": args.seed,
+             "date": utc_now()}
+    rows, threads = [], torch.get_num_threads()
+    try:
+        if "kcenter" in args.items:
+            rows += kcenter_rows(args)
+        if "default" in args.items:
+            rows += default_rows(args)
+    finally:
+        torch.set_num_threads(threads)
+    rows = [{**stamp, **row} for row in rows]
+    summarise(rows)
+    append_rows(args.results, rows)
+    print(f"Appended {len(rows)} rows to {args.results}")
+    return rows
+
+
+if __name__ == "__main__":
+    main()

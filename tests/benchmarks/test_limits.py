@@ -1,0 +1,36 @@
+"""benchmarks.limits at a tiny size: every item measured beside its anchor,
+rows stamped and written."""
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # benchmarks/ is not an installed package
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.limits import main  # noqa: E402
+from benchmarks.results_io import read_rows  # noqa: E402
+
+pytest.importorskip("skactiveml")
+
+
+def test_limits_measures_each_item_beside_its_anchor_and_writes_stamped_rows(tmp_path, capsys):
+    out = tmp_path / "limits.jsonl"
+    main(["--kcenter-size", "600", "--kcenter-dim", "8", "--kcenter-budget", "20",
+          "--default-size", "500", "--default-dim", "8", "--default-labelled", "20",
+          "--default-budgets", "10", "--rounds", "2", "--results", str(out)])
+    rows = read_rows(out)
+    assert [r["item"] for r in rows] == ["kcenter", "kcenter", "default", "default"]
+    assert rows[0]["order"] == rows[1]["order"][::-1]  # rounds alternate the order
+    for row in rows:
+        assert row["gcnal_s"] > 0 and row["anchor_s"] > 0 and row["speed_up"] > 0
+        assert row["gcnal_cpu_s"] > 0 and row["anchor_cpu_s"] > 0
+        assert {"command", "commit", "machine", "seed", "date"} <= set(row)
+    kcenter = rows[0]
+    assert kcenter["labelled"] == 120 and kcenter["budget"] == 20
+    # the same greedy: scikit-activeml's CoreSet picks what gcnal's does
+    assert kcenter["picks_shared"] == 1.0
+    assert kcenter["gcnal_cover_radius"] == pytest.approx(kcenter["anchor_cover_radius"])
+    assert rows[2]["threads"] == 1 and rows[2]["anchor"] == "margin"
+    assert "| kcenter | 600 x 8 |" in capsys.readouterr().out
