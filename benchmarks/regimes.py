@@ -7,7 +7,8 @@ Each study is a pool of fixed feature vectors, a cheap learner retrained
 from scratch every cycle, and a labelling schedule; every method picks through
 ``gcnal.select`` (with the learner's class probabilities as ``probs`` when the
 method reads them, and always for ``typical_diverse``, which uses them when
-given). The studies:
+given; never on regression and the ``_features`` studies, where methods that
+need them are skipped). The studies:
 
 =================== ============================================ ============================= =========
 study               pool and features                            learner, schedule             role
@@ -23,6 +24,15 @@ study               pool and features                            learner, schedu
                                                                  balanced test set
 ``friedman``        5,000 draws of scikit-learn's Friedman #1    MLP regressor; RMSE;          held out
                     (10 inputs, 5 informative, noise 1)          20 + 20 x 8 labels
+``friedman_dev``    3,000 other draws of Friedman #1             the same                      dev
+``friedman3_dev``   3,000 draws of Friedman #3 (4 inputs, noise  the same; targets            dev
+                    0.1)                                         standardised
+``friedman2``       5,000 draws of Friedman #2 (4 inputs, noise  the same; targets            held out
+                    125)                                         standardised
+``fmnist_small_``   ``fmnist_small``, feature-only: no method    the same                      dev
+``features``        is given the learner's probs
+``fmnist_linear_``  ``fmnist_linear``, feature-only              the same                      dev
+``features``
 ``fmnist_transfer`` 20,000 FashionMNIST training images; 128-d   logistic regression;          dev
                     transfer features of a small CNN trained on  100, 180, 320, 560, 1,000
                     1,000 other labelled training images         labels (geometric)
@@ -89,6 +99,9 @@ class Study:
     role: str = "dev"
     features: str = "pca"  # or "transfer" (benchmarks.transfer), "ssl" (benchmarks.ssl_encoder)
     schedule: Tuple[int, ...] = ()  # labelled counts per cycle, when budgets vary
+    signals: bool = True  # False: no method is given the learner's probs (feature-only pool)
+    draw: int = 2  # friedman*: the tag of the seed the data are drawn with
+    noise: float = 1.0  # friedman*: the noise's standard deviation
 
     def __post_init__(self) -> None:
         if self.schedule and (self.schedule[0] != self.initial or len(self.schedule) != self.cycles + 1):
@@ -97,7 +110,7 @@ class Study:
 
     @property
     def task(self) -> str:
-        return "regression" if self.dataset == "friedman" else "classification"
+        return "regression" if self.dataset.startswith("friedman") else "classification"
 
     @property
     def labelled_counts(self) -> List[int]:
@@ -112,6 +125,15 @@ STUDIES: Dict[str, Study] = {s.name: s for s in (
     Study("cifar_imbalanced", "cifar10", initial=100, budget=100, cycles=6, pool=5500,
           imbalance=10, role="held out"),
     Study("friedman", "friedman", initial=20, budget=20, cycles=8, role="held out"),
+    Study("friedman_dev", "friedman", initial=20, budget=20, cycles=8, pool=3000, draw=7),
+    Study("friedman3_dev", "friedman3", initial=20, budget=20, cycles=8, pool=3000, draw=8,
+          noise=0.1),
+    Study("friedman2", "friedman2", initial=20, budget=20, cycles=8, draw=9, noise=125.0,
+          role="held out"),
+    Study("fmnist_small_features", "fashion_mnist", initial=10, budget=10, cycles=8,
+          signals=False),
+    Study("fmnist_linear_features", "fashion_mnist", initial=100, budget=100, cycles=8,
+          signals=False),
     Study("fmnist_transfer", "fashion_mnist", initial=100, budget=0, cycles=4, pool=20000,
           features="transfer", schedule=(100, 180, 320, 560, 1000)),
     Study("cifar_transfer", "cifar10", initial=100, budget=0, cycles=4, pool=20000,
@@ -176,6 +198,25 @@ def _ssl_pool(study: Study, trial: int, data_dir=None) -> Pool:
                 ((features["test_x"] - mean) / scale).astype(np.float32), features["test_y"], 10)
 
 
+def _friedman_pool(study: Study, trial: int) -> Pool:
+    """``study.pool`` + 5,000 draws of scikit-learn's Friedman problem (#1 for
+    ``"friedman"``, #2, #3), inputs standardised with the pool's statistics;
+    #2's and #3's targets too (their scales differ by orders of magnitude),
+    #1's as they are (the first regression study's rows)."""
+    from sklearn import datasets
+
+    make = {"friedman": datasets.make_friedman1, "friedman2": datasets.make_friedman2,
+            "friedman3": datasets.make_friedman3}[study.dataset]
+    x, y = make(n_samples=study.pool + 5000, noise=study.noise,
+                random_state=_seed(trial, study.draw))
+    mean, std = x[:study.pool].mean(0), x[:study.pool].std(0)
+    x = ((x - mean) / std).astype(np.float32)
+    if study.dataset != "friedman":
+        y = (y - y[:study.pool].mean()) / y[:study.pool].std()
+    return Pool(x[:study.pool], y[:study.pool].astype(np.float32), x[study.pool:],
+                y[study.pool:].astype(np.float32), 0)
+
+
 def build_pool(study: Study, trial: int, data_dir=None) -> Pool:
     """The trial's pool (drawn with seed ``trial``) and test set."""
     if study.features == "transfer":
@@ -183,14 +224,8 @@ def build_pool(study: Study, trial: int, data_dir=None) -> Pool:
     if study.features == "ssl":
         return _ssl_pool(study, trial, data_dir)
     rng = np.random.default_rng(_seed(trial, 1))
-    if study.dataset == "friedman":
-        from sklearn.datasets import make_friedman1
-
-        x, y = make_friedman1(n_samples=study.pool + 5000, noise=1.0, random_state=_seed(trial, 2))
-        mean, std = x[:study.pool].mean(0), x[:study.pool].std(0)
-        x = ((x - mean) / std).astype(np.float32)
-        return Pool(x[:study.pool], y[:study.pool].astype(np.float32), x[study.pool:],
-                    y[study.pool:].astype(np.float32), 0)
+    if study.task == "regression":
+        return _friedman_pool(study, trial)
     data = load_dataset_once(study.dataset, data_dir)
     labels = data.train_y
     if study.imbalance:
@@ -263,9 +298,10 @@ def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> 
     the trial), then a selection per cycle up to the next labelled count."""
     if any(r["method"] == method and r["trial"] == trial for r in read_rows(path)):
         return  # a trial's rows are written together, so it is finished
-    reads_probs = method_signal(method) == "probs"
-    if pool.num_classes == 0 and reads_probs and METHODS.resolve(method).signal_required:
-        log.info("%s: %s needs class probabilities; skipped on a regression task", study.name, method)
+    reads_probs = method_signal(method) == "probs" and pool.num_classes > 0 and study.signals
+    if not reads_probs and method_signal(method) == "probs" and METHODS.resolve(method).signal_required:
+        log.info("%s: %s needs class probabilities; skipped on a %s", study.name, method,
+                 "regression task" if pool.num_classes == 0 else "feature-only study")
         return
     rng = np.random.default_rng(_seed(trial, 4))
     labelled = np.zeros(len(pool.train_x), dtype=bool)
@@ -281,7 +317,7 @@ def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> 
                "device": describe_device("cpu"), "date": utc_now(), "config": asdict(study),
                "command": " ".join(["python -m benchmarks.regimes"] + sys.argv[1:])}
         if cycle < study.cycles:
-            signal = {"probs": probs} if probs is not None and reads_probs else {}
+            signal = {"probs": probs} if reads_probs else {}
             budget = counts[cycle + 1] - counts[cycle]
             picks, _, seconds, _ = select_batch(method, pool.train_x, labelled, budget,
                                                 seed=_seed(trial, 100 + cycle), **signal)

@@ -138,3 +138,35 @@ def test_spread_table_averages_the_batches_of_each_cycle():
              "picks_label_entropy_bits": bits} for t, (share, bits) in enumerate([(0.8, 1.0), (0.6, 2.0)])]
     text = regimes.render_spread(rows)
     assert "| 100 | 0.70 / 1.50 |" in text
+
+
+def test_friedman_variants_draw_their_own_standardised_pools():
+    first = regimes.build_pool(regimes.STUDIES["friedman"], trial=0)
+    dev = regimes.build_pool(dataclasses.replace(regimes.STUDIES["friedman_dev"], pool=300), trial=0)
+    assert dev.train_x.shape == (300, 10) and not np.allclose(dev.train_x[:5], first.train_x[:5])
+    for name in ("friedman2", "friedman3_dev"):
+        pool = regimes.build_pool(dataclasses.replace(regimes.STUDIES[name], pool=300), trial=0)
+        assert pool.train_x.shape == (300, 4) and pool.num_classes == 0
+        # inputs and targets standardised with the pool's statistics
+        assert np.allclose(pool.train_x.mean(0), 0, atol=1e-5) and abs(pool.train_y.std() - 1) < 1e-4
+
+
+def test_a_feature_only_study_gives_no_method_the_probs(tmp_path):
+    if not (default_data_dir() / "fashion-mnist").exists():
+        pytest.skip(f"no offline FashionMNIST at {default_data_dir()} (set GCNAL_DATA)")
+    study = dataclasses.replace(regimes.STUDIES["fmnist_small_features"], pool=400, cycles=1)
+    pool = regimes.build_pool(study, trial=0)
+    for method in ("margin", "typical_diverse"):
+        regimes.run_trial(study, pool, method, 0, regimes.rows_path(tmp_path, study.name, method))
+    # margin needs the probs: skipped, not run on fake ones
+    assert not regimes.finished(tmp_path, study.name, "margin", 0)
+    rows = read_rows(regimes.rows_path(tmp_path, study.name, "typical_diverse"))
+    labelled = np.zeros(400, dtype=bool)
+    labelled[np.random.default_rng(regimes._seed(0, 4)).choice(400, 10, replace=False)] = True
+    from benchmarks.selection import select_batch
+
+    featureless, _, _, _ = select_batch("typical_diverse", pool.train_x, labelled, 10,
+                                        seed=regimes._seed(0, 100))
+    # the run picked what typical_diverse picks without probs
+    picked = np.bincount(pool.train_y[featureless], minlength=10) / 10
+    assert rows[0]["picks_largest_class_share"] == pytest.approx(picked.max())
