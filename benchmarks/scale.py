@@ -141,16 +141,23 @@ def set_threads(threads, faiss_too: bool) -> None:
 def knn_search_rows(args) -> list:
     """Every installed :func:`gcnal.graph.knn_search` backend on one pool, in
     this process: seconds, and recall@k and speed-up against the exact torch
-    search (which runs first)."""
+    search (which runs first). With ``--recall-queries Q``, the exact
+    neighbours are found by brute force for Q seeded random queries only
+    (:func:`sampled_exact`), recall is measured on them, and the exact
+    backends are left out (for pools too large to search exactly)."""
     from gcnal.graph import KNN_BACKENDS, knn_search
     from gcnal.typing import WITH_FAISS
 
-    backends = [b for b in KNN_BACKENDS if b == "torch" or WITH_FAISS]
+    sampled = args.recall_queries is not None
+    backends = [b for b in (args.backends or KNN_BACKENDS) if (b in ("torch", "ivf") or WITH_FAISS)
+                and not (sampled and b in ("torch", "faiss"))]
     set_threads(args.threads, WITH_FAISS)
     rows = []
     for d in args.dims:
         features, _ = make_pool(args.size, d, args.seed, args.device)
-        exact, exact_seconds = None, None
+        queries = exact = exact_seconds = None
+        if sampled:
+            queries, exact = sampled_exact(features, args.k, args.recall_queries, args.seed)
         for backend in backends:
             start = time.perf_counter()
             index, _ = knn_search(features, args.k, backend)
@@ -159,14 +166,34 @@ def knn_search_rows(args) -> list:
             seconds = time.perf_counter() - start
             if exact is None:
                 exact, exact_seconds = index, seconds
-            hits = (index.unsqueeze(2) == exact.unsqueeze(1)).any(dim=2).sum()
+            found = index if queries is None else index[queries]
+            hits = (found.unsqueeze(2) == exact.unsqueeze(1)).any(dim=2).sum()
             rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
                          "n": args.size, "d": d, "k": args.k, "backend": backend,
                          "seconds": seconds, "recall": float(hits) / exact.numel(),
-                         "speed_up_over_torch": exact_seconds / seconds})
+                         "recall_queries": args.recall_queries or args.size,
+                         "speed_up_over_torch": exact_seconds / seconds if exact_seconds else None})
+            speed_up = f"{exact_seconds / seconds:.2f}x" if exact_seconds else "-"
             print(f"| {backend} | {args.size:,} | {d} | {seconds:.2f} | {rows[-1]['recall']:.4f} "
-                  f"| {rows[-1]['speed_up_over_torch']:.2f}x |", flush=True)
+                  f"| {speed_up} |", flush=True)
     return rows
+
+
+def sampled_exact(features, k: int, queries: int, seed: int):
+    """``(queries, neighbours)``: ``queries`` seeded random rows and each
+    one's exact ``k`` most cosine-similar other rows, by brute force in
+    blocks of 256 queries."""
+    from gcnal.graph import l2_normalize
+
+    v = l2_normalize(features.float())
+    rows = torch.randperm(v.size(0), generator=torch.Generator().manual_seed(seed))[:queries]
+    rows = rows.to(v.device)
+    neighbours = []
+    for block in rows.split(256):
+        similarity = v[block] @ v.T
+        similarity[torch.arange(block.numel(), device=v.device), block] = float("-inf")
+        neighbours.append(similarity.topk(k, dim=1).indices)
+    return rows, torch.cat(neighbours)
 
 
 def seconds_per_epoch(sampler, adj, labelled, epochs: int, seed: int):
@@ -353,7 +380,12 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--labelled-fraction", type=float, default=0.05)
-    parser.add_argument("--knn-backend", default="torch", choices=["torch", "faiss", "faiss-approx"])
+    parser.add_argument("--knn-backend", default="torch", choices=["torch", "faiss", "faiss-approx", "ivf"])
+    parser.add_argument("--backends", nargs="+", default=None,
+                        help="knn-search: the backends to time (default: every installed one)")
+    parser.add_argument("--recall-queries", type=int, default=None,
+                        help="knn-search: recall on this many sampled queries, exact by brute "
+                             "force for them only; leaves the exact backends out")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="sampler mini-batch size (default: select's 'auto')")
     parser.add_argument("--bf16", action="store_true",

@@ -7,7 +7,7 @@ from typing import Optional, Union
 
 from ..graph import GRAPHS, KNN_BACKENDS, NORMALIZATIONS
 from ..errors import InvalidParameterError
-from ..options import check_fields, choice, either, integer, option_field, real
+from ..options import check_fields, choice, either, instance_of, integer, option_field, real
 from ..registry import SELECTORS
 
 
@@ -60,6 +60,11 @@ class TrainingOptions:
         "auto", either(choice(["auto"]), integer(1, allow_none=True)),
         "Nodes per training mini-batch: 'auto' (full batch up to 4,194,304 nodes, batches "
         "of 65,536 beyond), None (full batch) or an int; needs a kNN graph")
+    early_stop: Optional[float] = option_field(
+        None, either(instance_of(type(None), expected="None"), real(0.0, 1.0, low_open=True)),
+        "Stop training before `epochs` once the would-be picks overlap this much (in (0, 1]) "
+        "at two checks in a row, 10 epochs apart (the selector's own picks for "
+        "closest_to_margin, else the top-budget scores); None: every epoch")
 
     def __post_init__(self):
         check_fields(self)
