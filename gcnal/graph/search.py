@@ -35,7 +35,7 @@ IVF_PROBES = 16
 IVF_SAMPLE = 1 << 16
 
 #: Most Lloyd rounds of the ``"ivf"`` k-means.
-IVF_ROUNDS = 20
+IVF_ROUNDS = 10
 
 #: Inverted lists probed per query by ``"faiss-approx"``.
 FAISS_NPROBE = 16

@@ -33,8 +33,9 @@ class GraphOptions:
     k: int = option_field(15, integer(1), "Neighbours per item of the kNN graph")
     knn_backend: str = option_field(
         "torch", choice(KNN_BACKENDS),
-        "How the kNN graph is searched: 'torch' (exact), 'faiss' (exact) or 'faiss-approx' (inverted lists, "
-        "very large pools; needs gcnal[faiss])")
+        "How the kNN graph is searched: 'torch' (exact), 'faiss' (exact), 'faiss-approx' (inverted lists, "
+        "very large pools; needs gcnal[faiss]) or 'ivf' (inverted lists searched with matrix "
+        "products, very large pools)")
     normalization: str = option_field(
         "row", choice(NORMALIZATIONS),
         "Adjacency normalisation: 'row' (D^-1 (S - I) + I) or 'column' (the original code's)")
