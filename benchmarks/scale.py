@@ -6,6 +6,8 @@ small-text's; dense against kNN; the kNN search backends.
     python -m benchmarks.scale dense-vs-knn --sizes 10000 20000
     python -m benchmarks.scale epoch-ab --sizes 100000 --dims 128 --threads 1 [--graph dense]
     python -m benchmarks.scale kcenter-ab --sizes 100000 --dims 128 --threads 1
+    python -m benchmarks.scale early-stop --sizes 100000 --dims 128 --epochs 200 \
+        --methods uncertain_gcn core_gcn --knn-backend ivf
     python -m benchmarks.scale coreset-vs-small-text --size 50000   # pip install small-text
     python -m benchmarks.scale sizes --sizes 100000 --dims 128 --methods core_gcn \
         --knn-backend faiss-approx --bf16 --candidates 20000 --threads 1   # pip install faiss-cpu
@@ -148,8 +150,9 @@ def knn_search_rows(args) -> list:
     from gcnal.graph import KNN_BACKENDS, knn_search
     from gcnal.typing import WITH_FAISS
 
-    sampled = args.recall_queries is not None
-    backends = [b for b in (args.backends or KNN_BACKENDS) if (b in ("torch", "ivf") or WITH_FAISS)
+    recall_queries = getattr(args, "recall_queries", None)
+    sampled = recall_queries is not None
+    backends = [b for b in (getattr(args, "backends", None) or KNN_BACKENDS) if (b in ("torch", "ivf") or WITH_FAISS)
                 and not (sampled and b in ("torch", "faiss"))]
     set_threads(args.threads, WITH_FAISS)
     rows = []
@@ -157,7 +160,7 @@ def knn_search_rows(args) -> list:
         features, _ = make_pool(args.size, d, args.seed, args.device)
         queries = exact = exact_seconds = None
         if sampled:
-            queries, exact = sampled_exact(features, args.k, args.recall_queries, args.seed)
+            queries, exact = sampled_exact(features, args.k, recall_queries, args.seed)
         for backend in backends:
             start = time.perf_counter()
             index, _ = knn_search(features, args.k, backend)
@@ -171,7 +174,7 @@ def knn_search_rows(args) -> list:
             rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
                          "n": args.size, "d": d, "k": args.k, "backend": backend,
                          "seconds": seconds, "recall": float(hits) / exact.numel(),
-                         "recall_queries": args.recall_queries or args.size,
+                         "recall_queries": recall_queries or args.size,
                          "speed_up_over_torch": exact_seconds / seconds if exact_seconds else None})
             speed_up = f"{exact_seconds / seconds:.2f}x" if exact_seconds else "-"
             print(f"| {backend} | {args.size:,} | {d} | {seconds:.2f} | {rows[-1]['recall']:.4f} "
@@ -301,6 +304,79 @@ def kcenter_ab_rows(args) -> list:
     return rows
 
 
+def early_stop_rows(args) -> list:
+    """``early_stop`` against the full training, one pool at a time: one
+    training of ``--epochs`` epochs on the kNN graph records the would-be
+    picks (and, for ``core_gcn``, the embeddings) at every check; the checks
+    draw nothing, so a run with ``early_stop=t`` is a prefix of it, and
+    replaying the rule (:class:`~gcnal.samplers.early_stop.PickWatch`) on the
+    record gives, for each threshold of ``--thresholds``, the epoch it stops
+    at and the share of the full training's picks that its picks keep (for
+    ``core_gcn``, k-center greedy on the stopping epoch's embeddings against
+    the final ones; the rule watches its top-budget scores)."""
+    from gcnal.graph import build_adjacency
+    from gcnal.samplers import GCNSampler, score_sampler, train_sampler
+    from gcnal.samplers.early_stop import PickWatch, pick_overlap
+    from gcnal.selectors import closest_to_margin, k_center_greedy
+    from gcnal.selectors.ranking import rank_unlabelled
+
+    set_threads(args.threads, args.knn_backend != "torch")
+    rows = []
+    for n in args.sizes:
+        for d in args.dims:
+            features, labelled = make_pool(n, d, args.seed, args.device)
+            budget = max(1, n // 100)
+            adj, _ = build_adjacency(features, "knn", "row", args.k, knn_backend=args.knn_backend)
+            for method in args.methods:
+                sampler = GCNSampler(d, cached=True).to(args.device)
+                record = []
+
+                def picks(scores):
+                    if method == "uncertain_gcn":
+                        chosen = closest_to_margin(scores, None, labelled, budget)[0]
+                    else:
+                        chosen = rank_unlabelled(-scores, labelled, budget)
+                    embeddings = sampler.embed(adj.vectors, adj) if method == "core_gcn" else None
+                    record.append((chosen, embeddings))
+                    return chosen
+
+                start = time.perf_counter()
+                train_sampler(sampler, adj.vectors, adj, labelled, epochs=args.epochs,
+                              generator=torch.Generator().manual_seed(args.seed),
+                              early_stop=PickWatch(picks, 1.0, patience=args.epochs + 1))
+                seconds = time.perf_counter() - start
+                scores, embeddings = score_sampler(sampler, adj.vectors, adj)
+
+                def method_picks(scores, emb):
+                    return closest_to_margin(scores, None, labelled, budget)[0] \
+                        if method == "uncertain_gcn" else \
+                        k_center_greedy(None, emb, labelled, budget)[0]
+
+                def final_picks(i):  # the method's picks at the i-th check
+                    chosen, emb = record[i]
+                    return chosen if method == "uncertain_gcn" else method_picks(None, emb)
+
+                full = method_picks(scores, embeddings)
+                for threshold in args.thresholds:
+                    watch = PickWatch(None, threshold)
+                    stop = next((i for i, (chosen, _) in enumerate(record)
+                                 if watch.observe(chosen, watch.every * (i + 1), n)), None)
+                    stopped = watch.stopped_at or args.epochs
+                    kept = pick_overlap(full, final_picks(stop if stop is not None
+                                                          else len(record) - 1), n)
+                    rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
+                                 "n": n, "d": d, "k": args.k, "method": method,
+                                 "knn_backend": args.knn_backend, "budget": budget,
+                                 "epochs": args.epochs, "threshold": threshold,
+                                 "stop_epoch": stopped, "epochs_saved": args.epochs - stopped,
+                                 "picks_shared_with_full": kept,
+                                 "train_seconds_full": seconds,
+                                 "overlaps": [round(o, 4) for _, o in watch.history]})
+                    print(f"| {method} | {n:,} | {d} | {threshold} | {stopped} | "
+                          f"{args.epochs - stopped} | {kept:.4f} |", flush=True)
+    return rows
+
+
 def run_units(study: str, units, results_dir: Path, fresh: bool = False) -> list:
     """Measure each unit of ``units`` (pairs of a settings dict, its key, and
     a function returning its rows) unless error-free rows with the same key
@@ -368,7 +444,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("study", choices=["sizes", "dense-vs-knn", "coreset-vs-small-text",
-                                          "knn-search", "epoch-ab", "kcenter-ab", "one"])
+                                          "knn-search", "epoch-ab", "kcenter-ab", "early-stop",
+                                          "one"])
     parser.add_argument("config", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--size", type=int, default=50_000)
@@ -395,7 +472,10 @@ def main() -> None:
     parser.add_argument("--graph", default="knn", choices=["knn", "dense"],
                         help="epoch-ab: the pool graph (dense: factored on these pools)")
     parser.add_argument("--epochs", type=int, default=20,
-                        help="epoch-ab: epochs per round (at least 2)")
+                        help="epoch-ab: epochs per round (at least 2); early-stop: the full "
+                             "training's epochs (e.g. 200)")
+    parser.add_argument("--thresholds", type=float, nargs="+", default=[0.95, 0.98, 0.99],
+                        help="early-stop: the early_stop thresholds replayed")
     parser.add_argument("--rounds", type=int, default=4,
                         help="epoch-ab, kcenter-ab: rounds per arm")
     parser.add_argument("--results-dir", type=Path, default=RESULTS,
@@ -416,6 +496,12 @@ def main() -> None:
         print("| N | d | layout | seconds | defaults' speed-up | same picks |\n"
               "| --- | --- | --- | --- | --- | --- |")
         run_units("kcenter_ab", per_pool(kcenter_ab_rows, args, sizes=args.sizes, dims=args.dims),
+                  args.results_dir, args.fresh)
+        return
+    if args.study == "early-stop":
+        print("| method | N | d | threshold | stops at epoch | epochs saved | picks shared with full |\n"
+              "| --- | --- | --- | --- | --- | --- | --- |")
+        run_units("early_stop", per_pool(early_stop_rows, args, sizes=args.sizes, dims=args.dims),
                   args.results_dir, args.fresh)
         return
     if args.study == "knn-search":

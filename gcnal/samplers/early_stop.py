@@ -60,14 +60,27 @@ class PickWatch:
         sampler.eval()
         picks = self.picks(torch.sigmoid(sampler(x, adj)))
         sampler.train()
+        return self.observe(picks, epoch, x.size(0))
+
+    def observe(self, picks: Tensor, epoch: int, num_nodes: int) -> bool:
+        """The rule on one check's would-be ``picks`` (indices into
+        ``num_nodes`` nodes) after ``epoch`` epochs: whether to stop."""
         last, self._last = self._last, picks
         if last is None:
             return False
-        previous = torch.zeros(x.size(0), dtype=torch.bool, device=picks.device)
-        previous[last] = True
-        overlap = float(previous[picks].sum()) / max(1, picks.numel())
+        overlap = pick_overlap(last, picks, num_nodes)
         self.history.append((epoch, overlap))
         self._streak = self._streak + 1 if overlap >= self.threshold else 0
         if self._streak >= self.patience:
             self.stopped_at = epoch
         return self.stopped_at is not None
+
+
+def pick_overlap(previous: Tensor, picks: Tensor, num_nodes: int) -> float:
+    r""":math:`|P \cap P'| / |P'|` for the index sets ``previous`` :math:`P`
+    and ``picks`` :math:`P'` among ``num_nodes`` nodes (1 for no picks)."""
+    if picks.numel() == 0:
+        return 1.0
+    chosen = torch.zeros(num_nodes, dtype=torch.bool, device=picks.device)
+    chosen[previous] = True
+    return float(chosen[picks].sum()) / picks.numel()
