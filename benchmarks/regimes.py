@@ -65,6 +65,7 @@ finished (study, method, trial) is skipped when the command is run again.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from dataclasses import asdict, dataclass
@@ -293,9 +294,11 @@ def finished(results_dir: Path, study: str, method: str, trial: int) -> bool:
     return any(r["method"] == method and r["trial"] == trial for p in paths for r in read_rows(p))
 
 
-def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> None:
+def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path,
+              options: Optional[Dict] = None) -> None:
     """One learning curve: initial random labels (the same for every method of
-    the trial), then a selection per cycle up to the next labelled count."""
+    the trial), then a selection per cycle up to the next labelled count;
+    ``options`` go to every ``gcnal.select`` as ``options=``."""
     if any(r["method"] == method and r["trial"] == trial for r in read_rows(path)):
         return  # a trial's rows are written together, so it is finished
     reads_probs = method_signal(method) == "probs" and pool.num_classes > 0 and study.signals
@@ -318,6 +321,8 @@ def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path) -> 
                "command": " ".join(["python -m benchmarks.regimes"] + sys.argv[1:])}
         if cycle < study.cycles:
             signal = {"probs": probs} if reads_probs else {}
+            if options:
+                signal["options"] = options
             budget = counts[cycle + 1] - counts[cycle]
             picks, _, seconds, _ = select_batch(method, pool.train_x, labelled, budget,
                                                 seed=_seed(trial, 100 + cycle), **signal)
@@ -592,6 +597,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     run.add_argument("--data-dir", default=None)
     run.add_argument("--threads", type=int, default=1)
     run.add_argument("--results-dir", type=Path, default=RESULTS)
+    run.add_argument("--options", type=json.loads, default=None,
+                     help="JSON options={...} for every selection, e.g. '{\"early_stop\": 0.99}' "
+                          "(give the arm its own --results-dir: rows keep the method's name)")
     table = sub.add_parser("table", help="print the wins/ties/losses table")
     table.add_argument("--report", type=Path, default=None,
                        help="also write it with every study's per-cycle intervals here")
@@ -615,7 +623,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 if (name, trial) not in pools:
                     pools[(name, trial)] = build_pool(STUDIES[name], trial, args.data_dir)
                 run_trial(STUDIES[name], pools[(name, trial)], method, trial,
-                          rows_path(args.results_dir, name, method))
+                          rows_path(args.results_dir, name, method), args.options)
     return 0
 
 

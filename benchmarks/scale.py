@@ -5,6 +5,8 @@ small-text's; dense against kNN; the kNN search backends.
     python -m benchmarks.scale knn-search --size 100000 --dims 128   # faiss rows need faiss-cpu
     python -m benchmarks.scale dense-vs-knn --sizes 10000 20000
     python -m benchmarks.scale epoch-ab --sizes 100000 --dims 128 --threads 1 [--graph dense]
+    python -m benchmarks.scale early-stop --sizes 100000 --dims 128 --epochs 200 \
+        --methods uncertain_gcn core_gcn --knn-backend ivf
     python -m benchmarks.scale coreset-vs-small-text --size 50000   # pip install small-text
     python -m benchmarks.scale sizes --sizes 100000 --dims 128 --methods core_gcn \
         --knn-backend faiss-approx --bf16 --candidates 20000 --threads 1   # pip install faiss-cpu
@@ -139,16 +141,24 @@ def set_threads(threads, faiss_too: bool) -> None:
 def knn_search_rows(args) -> list:
     """Every installed :func:`gcnal.graph.knn_search` backend on one pool, in
     this process: seconds, and recall@k and speed-up against the exact torch
-    search (which runs first)."""
+    search (which runs first). With ``--recall-queries Q``, the exact
+    neighbours are found by brute force for Q seeded random queries only
+    (:func:`sampled_exact`), recall is measured on them, and the exact
+    backends are left out (for pools too large to search exactly)."""
     from gcnal.graph import KNN_BACKENDS, knn_search
     from gcnal.typing import WITH_FAISS
 
-    backends = [b for b in KNN_BACKENDS if b == "torch" or WITH_FAISS]
+    recall_queries = getattr(args, "recall_queries", None)
+    sampled = recall_queries is not None
+    backends = [b for b in (getattr(args, "backends", None) or KNN_BACKENDS) if (b in ("torch", "ivf") or WITH_FAISS)
+                and not (sampled and b in ("torch", "faiss"))]
     set_threads(args.threads, WITH_FAISS)
     rows = []
     for d in args.dims:
         features, _ = make_pool(args.size, d, args.seed, args.device)
-        exact, exact_seconds = None, None
+        queries = exact = exact_seconds = None
+        if sampled:
+            queries, exact = sampled_exact(features, args.k, recall_queries, args.seed)
         for backend in backends:
             start = time.perf_counter()
             index, _ = knn_search(features, args.k, backend)
@@ -157,14 +167,34 @@ def knn_search_rows(args) -> list:
             seconds = time.perf_counter() - start
             if exact is None:
                 exact, exact_seconds = index, seconds
-            hits = (index.unsqueeze(2) == exact.unsqueeze(1)).any(dim=2).sum()
+            found = index if queries is None else index[queries]
+            hits = (found.unsqueeze(2) == exact.unsqueeze(1)).any(dim=2).sum()
             rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
                          "n": args.size, "d": d, "k": args.k, "backend": backend,
                          "seconds": seconds, "recall": float(hits) / exact.numel(),
-                         "speed_up_over_torch": exact_seconds / seconds})
+                         "recall_queries": recall_queries or args.size,
+                         "speed_up_over_torch": exact_seconds / seconds if exact_seconds else None})
+            speed_up = f"{exact_seconds / seconds:.2f}x" if exact_seconds else "-"
             print(f"| {backend} | {args.size:,} | {d} | {seconds:.2f} | {rows[-1]['recall']:.4f} "
-                  f"| {rows[-1]['speed_up_over_torch']:.2f}x |", flush=True)
+                  f"| {speed_up} |", flush=True)
     return rows
+
+
+def sampled_exact(features, k: int, queries: int, seed: int):
+    """``(queries, neighbours)``: ``queries`` seeded random rows and each
+    one's exact ``k`` most cosine-similar other rows, by brute force in
+    blocks of 256 queries."""
+    from gcnal.graph import l2_normalize
+
+    v = l2_normalize(features.float())
+    rows = torch.randperm(v.size(0), generator=torch.Generator().manual_seed(seed))[:queries]
+    rows = rows.to(v.device)
+    neighbours = []
+    for block in rows.split(256):
+        similarity = v[block] @ v.T
+        similarity[torch.arange(block.numel(), device=v.device), block] = float("-inf")
+        neighbours.append(similarity.topk(k, dim=1).indices)
+    return rows, torch.cat(neighbours)
 
 
 def seconds_per_epoch(sampler, adj, labelled, epochs: int, seed: int):
@@ -238,6 +268,79 @@ def epoch_ab_rows(args) -> list:
     return rows
 
 
+def early_stop_rows(args) -> list:
+    """``early_stop`` against the full training, one pool at a time: one
+    training of ``--epochs`` epochs on the kNN graph records the would-be
+    picks (and, for ``core_gcn``, the embeddings) at every check; the checks
+    draw nothing, so a run with ``early_stop=t`` is a prefix of it, and
+    replaying the rule (:class:`~gcnal.samplers.early_stop.PickWatch`) on the
+    record gives, for each threshold of ``--thresholds``, the epoch it stops
+    at and the share of the full training's picks that its picks keep (for
+    ``core_gcn``, k-center greedy on the stopping epoch's embeddings against
+    the final ones; the rule watches its top-budget scores)."""
+    from gcnal.graph import build_adjacency
+    from gcnal.samplers import GCNSampler, score_sampler, train_sampler
+    from gcnal.samplers.early_stop import PickWatch, pick_overlap
+    from gcnal.selectors import closest_to_margin, k_center_greedy
+    from gcnal.selectors.ranking import rank_unlabelled
+
+    set_threads(args.threads, args.knn_backend != "torch")
+    rows = []
+    for n in args.sizes:
+        for d in args.dims:
+            features, labelled = make_pool(n, d, args.seed, args.device)
+            budget = max(1, n // 100)
+            adj, _ = build_adjacency(features, "knn", "row", args.k, knn_backend=args.knn_backend)
+            for method in args.methods:
+                sampler = GCNSampler(d, cached=True).to(args.device)
+                record = []
+
+                def picks(scores):
+                    if method == "uncertain_gcn":
+                        chosen = closest_to_margin(scores, None, labelled, budget)[0]
+                    else:
+                        chosen = rank_unlabelled(-scores, labelled, budget)
+                    embeddings = sampler.embed(adj.vectors, adj) if method == "core_gcn" else None
+                    record.append((chosen, embeddings))
+                    return chosen
+
+                start = time.perf_counter()
+                train_sampler(sampler, adj.vectors, adj, labelled, epochs=args.epochs,
+                              generator=torch.Generator().manual_seed(args.seed),
+                              early_stop=PickWatch(picks, 1.0, patience=args.epochs + 1))
+                seconds = time.perf_counter() - start
+                scores, embeddings = score_sampler(sampler, adj.vectors, adj)
+
+                def method_picks(scores, emb):
+                    return closest_to_margin(scores, None, labelled, budget)[0] \
+                        if method == "uncertain_gcn" else \
+                        k_center_greedy(None, emb, labelled, budget)[0]
+
+                def final_picks(i):  # the method's picks at the i-th check
+                    chosen, emb = record[i]
+                    return chosen if method == "uncertain_gcn" else method_picks(None, emb)
+
+                full = method_picks(scores, embeddings)
+                for threshold in args.thresholds:
+                    watch = PickWatch(None, threshold)
+                    stop = next((i for i, (chosen, _) in enumerate(record)
+                                 if watch.observe(chosen, watch.every * (i + 1), n)), None)
+                    stopped = watch.stopped_at or args.epochs
+                    kept = pick_overlap(full, final_picks(stop if stop is not None
+                                                          else len(record) - 1), n)
+                    rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
+                                 "n": n, "d": d, "k": args.k, "method": method,
+                                 "knn_backend": args.knn_backend, "budget": budget,
+                                 "epochs": args.epochs, "threshold": threshold,
+                                 "stop_epoch": stopped, "epochs_saved": args.epochs - stopped,
+                                 "picks_shared_with_full": kept,
+                                 "train_seconds_full": seconds,
+                                 "overlaps": [round(o, 4) for _, o in watch.history]})
+                    print(f"| {method} | {n:,} | {d} | {threshold} | {stopped} | "
+                          f"{args.epochs - stopped} | {kept:.4f} |", flush=True)
+    return rows
+
+
 def run_units(study: str, units, results_dir: Path, fresh: bool = False) -> list:
     """Measure each unit of ``units`` (pairs of a settings dict, its key, and
     a function returning its rows) unless error-free rows with the same key
@@ -305,7 +408,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("study", choices=["sizes", "dense-vs-knn", "coreset-vs-small-text",
-                                          "knn-search", "epoch-ab", "one"])
+                                          "knn-search", "epoch-ab", "early-stop", "one"])
     parser.add_argument("config", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--size", type=int, default=50_000)
@@ -317,7 +420,12 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--labelled-fraction", type=float, default=0.05)
-    parser.add_argument("--knn-backend", default="torch", choices=["torch", "faiss", "faiss-approx"])
+    parser.add_argument("--knn-backend", default="torch", choices=["torch", "faiss", "faiss-approx", "ivf"])
+    parser.add_argument("--backends", nargs="+", default=None,
+                        help="knn-search: the backends to time (default: every installed one)")
+    parser.add_argument("--recall-queries", type=int, default=None,
+                        help="knn-search: recall on this many sampled queries, exact by brute "
+                             "force for them only; leaves the exact backends out")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="sampler mini-batch size (default: select's 'auto')")
     parser.add_argument("--bf16", action="store_true",
@@ -327,7 +435,10 @@ def main() -> None:
     parser.add_argument("--graph", default="knn", choices=["knn", "dense"],
                         help="epoch-ab: the pool graph (dense: factored on these pools)")
     parser.add_argument("--epochs", type=int, default=20,
-                        help="epoch-ab: epochs per round (at least 2)")
+                        help="epoch-ab: epochs per round (at least 2); early-stop: the full "
+                             "training's epochs (e.g. 200)")
+    parser.add_argument("--thresholds", type=float, nargs="+", default=[0.95, 0.98, 0.99],
+                        help="early-stop: the early_stop thresholds replayed")
     parser.add_argument("--rounds", type=int, default=4,
                         help="epoch-ab: rounds per arm")
     parser.add_argument("--results-dir", type=Path, default=RESULTS,
@@ -342,6 +453,12 @@ def main() -> None:
         print("| N | d | graph | arm | ms per epoch | defaults' speed-up | same losses |\n"
               "| --- | --- | --- | --- | --- | --- | --- |")
         run_units("epoch_ab", per_pool(epoch_ab_rows, args, sizes=args.sizes, dims=args.dims),
+                  args.results_dir, args.fresh)
+        return
+    if args.study == "early-stop":
+        print("| method | N | d | threshold | stops at epoch | epochs saved | picks shared with full |\n"
+              "| --- | --- | --- | --- | --- | --- | --- |")
+        run_units("early_stop", per_pool(early_stop_rows, args, sizes=args.sizes, dims=args.dims),
                   args.results_dir, args.fresh)
         return
     if args.study == "knn-search":

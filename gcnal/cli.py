@@ -41,8 +41,8 @@ OPTION_FLAGS = {
     "normalization": (str, "adjacency normalisation: row or column (the original code's)"),
     "graph": (str, "pool graph: dense, knn, or auto (dense while it fits)"),
     "k": (int, "neighbours per item of a kNN graph (or the method's own k)"),
-    "knn_backend": (str, "kNN search: torch (exact), faiss (exact) or faiss-approx "
-                         "(needs gcnal[faiss])"),
+    "knn_backend": (str, "kNN search: torch (exact), faiss (exact), faiss-approx "
+                         "(needs gcnal[faiss]) or ivf (approximate)"),
     "batch_size": (_batch_size, "sampler training batch: auto, none (full batch) or an int"),
 }
 

@@ -71,8 +71,8 @@ class KNNAdjacency(PoolAdjacency):
         features (torch.Tensor): Pool features :math:`(N, d)`.
         k (int): Neighbours per item before symmetrisation. (default: :obj:`15`)
         normalization (str): ``"row"`` or ``"column"``. (default: :obj:`"row"`)
-        backend (str): The :func:`knn_search` backend, ``"torch"``, ``"faiss"``
-            or ``"faiss-approx"``. (default: :obj:`"torch"`)
+        backend (str): The :func:`knn_search` backend, ``"torch"``, ``"faiss"``,
+            ``"faiss-approx"`` or ``"ivf"``. (default: :obj:`"torch"`)
     """
 
     def __init__(self, features: Tensor, k: int = 15, normalization: str = "row",

@@ -26,7 +26,16 @@ from .cosine import l2_normalize
 _BLOCK_ROWS = 512
 
 #: Search backends of :func:`knn_search`.
-KNN_BACKENDS = ("torch", "faiss", "faiss-approx")
+KNN_BACKENDS = ("torch", "faiss", "faiss-approx", "ivf")
+
+#: Lists probed by each list's queries in the ``"ivf"`` search.
+IVF_PROBES = 16
+
+#: Pool rows the ``"ivf"`` k-means is fitted on (a seeded sample of them).
+IVF_SAMPLE = 1 << 16
+
+#: Most Lloyd rounds of the ``"ivf"`` k-means.
+IVF_ROUNDS = 10
 
 #: Inverted lists probed per query by ``"faiss-approx"``.
 FAISS_NPROBE = 16
@@ -84,6 +93,9 @@ def knn_search(features: Tensor, k: int, backend: str = "torch", *,
       :math:`O(N^{1.5} d \cdot \text{nprobe})` instead of :math:`O(N^2 d)`.
       Approximate: a neighbour in an unprobed list is missed (recall is
       measured in the tests).
+    - ``"ivf"`` (torch, no faiss): the same inverted lists searched list by
+      list with matrix products instead of query by query (see
+      :func:`_ivf_search`); deterministic.
 
     Time and recall of every backend: ``python -m benchmarks.scale knn-search``.
 
@@ -104,6 +116,8 @@ def knn_search(features: Tensor, k: int, backend: str = "torch", *,
     check_int(k, "k", "knn_search", low=1, high=n - 1, detail=f"fewer than the {n} items")
     check_choice(backend, "backend", KNN_BACKENDS, "knn_search")
     v = features.float() if normalized else l2_normalize(features.float())
+    if backend == "ivf":
+        return _ivf_search(v, k)
     if backend != "torch":
         return _faiss_search(v, k, approximate=backend == "faiss-approx")
     index = torch.empty(n, k, dtype=torch.long, device=v.device)
@@ -149,3 +163,68 @@ def _faiss_search(v: Tensor, k: int, approximate: bool) -> Tuple[Tensor, Tensor]
     similarity = torch.gather(similarity, 1, order)[:, :k]
     neighbours = torch.where(neighbours == n, -1, neighbours)
     return neighbours.to(v.device), similarity.to(v.device)
+
+
+def _ivf_search(v: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+    r""":func:`knn_search` on unit rows ``v`` by inverted lists, one list at
+    a time.
+
+    :math:`L = \lceil\sqrt{N}\rceil` centroids come from
+    :func:`~gcnal.selectors.kmeans.kmeans` on :data:`IVF_SAMPLE` rows drawn
+    with a fixed seed, started from :math:`L` of them (at most
+    :data:`IVF_ROUNDS` Lloyd rounds), and every row
+    joins its nearest centroid's list. The queries of list :math:`c` are
+    compared with every row of the :data:`IVF_PROBES` lists whose centroids
+    are nearest :math:`c`'s (:math:`c` among them) in one matrix product per
+    block of queries, followed by an exact top-:math:`k`
+    (:func:`_block_top_k`). The products cost :math:`O(N \cdot
+    \text{probes} \cdot (N/L) \cdot d)` like a query-by-query inverted-file
+    search, but at matrix-product speed. Approximate: a query's neighbour
+    outside its list's probed lists is missed; a list whose probed lists
+    hold fewer than :math:`k` other rows pads with ``-1``.
+    """
+    from ..selectors.kmeans import kmeans, nearest_centroid
+
+    n, device = v.size(0), v.device
+    lists = max(1, math.ceil(math.sqrt(n)))
+    generator = torch.Generator(device=device).manual_seed(0)
+    sample = torch.randperm(n, generator=generator, device=device)[:IVF_SAMPLE]
+    centroids, _ = kmeans(v[sample], min(lists, sample.numel()), max_iter=IVF_ROUNDS,
+                          seeded=False)
+    lists = centroids.size(0)
+    labels, _ = nearest_centroid(v, centroids)
+    order = torch.sort(labels, stable=True).indices
+    ordered = v[order]  # each list's rows contiguous
+    ends = torch.bincount(labels, minlength=lists).cumsum(0).tolist()
+    starts = [0] + ends[:-1]
+    probed = nearest_centroid_lists(centroids, min(IVF_PROBES, lists))
+    index = torch.full((n, k), -1, dtype=torch.long, device=device)
+    similarity = torch.full((n, k), float("-inf"), dtype=v.dtype, device=device)
+    for c in progress_bar(range(lists), "kNN search"):
+        if starts[c] == ends[c]:
+            continue
+        spans = [(starts[p], ends[p]) for p in probed[c].tolist()]
+        columns = torch.cat([torch.arange(a, b, device=device) for a, b in spans])
+        candidates = torch.cat([ordered[a:b] for a, b in spans])
+        found = min(k, columns.numel() - 1)
+        for start in range(starts[c], ends[c], _BLOCK_ROWS):
+            stop = min(start + _BLOCK_ROWS, ends[c])
+            block = ordered[start:stop] @ candidates.T
+            block.masked_fill_(columns == torch.arange(start, stop, device=device)[:, None],
+                               float("-inf"))
+            if found < 1:
+                continue
+            values, at = _block_top_k(block, found)
+            rows = order[start:stop]
+            similarity[rows, :found] = values
+            index[rows, :found] = order[columns[at]]
+    return index, similarity
+
+
+def nearest_centroid_lists(centroids: Tensor, probes: int) -> Tensor:
+    r"""Each centroid's ``probes`` nearest centroids (itself first, ties to
+    the lowest index) by squared Euclidean distance: :math:`(L, \text{probes})`."""
+    sq = (centroids * centroids).sum(dim=1)
+    distance = sq[:, None] - 2.0 * centroids @ centroids.T + sq[None, :]
+    distance.fill_diagonal_(float("-inf"))
+    return torch.sort(distance, dim=1, stable=True).indices[:, :probes]

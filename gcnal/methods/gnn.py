@@ -28,13 +28,20 @@ from ..options import Option, dataclass_options, merge_options, signature_option
     supported_kwargs
 from ..registry import SELECTORS
 from ..samplers import score_sampler, train_sampler
+from ..samplers.early_stop import PickWatch
 from ..samplers.training import check_trained_output, resolve_batch_size
+from ..selectors import closest_to_margin
+from ..selectors.ranking import rank_unlabelled
 from ..seeding import global_rng_restored
 from ..subset import draw_subset
 from .base import Outcome, SelectionMethod, elapsed, run_selector, selector_options
 from .gnn_options import GraphOptions, PoolOptions, TrainingOptions
 
 log = logging.getLogger(__name__)
+
+#: Selectors that read only the sampler's scores: ``early_stop`` watches
+#: their own picks.
+SCORE_SELECTORS = (closest_to_margin,)
 
 #: Sampler keywords gcnal sets itself (from ``hidden``, ``dropout``; cached
 #: propagation, since the pool is fixed during training).
@@ -110,7 +117,7 @@ class GNNMethod(SelectionMethod):
         if bool(labelled_nodes.any()):
             start = time.perf_counter()
             scores, embeddings, losses, info["training"] = self.train_and_score(
-                adj, labelled_nodes, settings, generator)
+                adj, labelled_nodes, budget, settings, generator)
             timings["train"] = elapsed(start, x.device)
             selector, options = self.selector, self.values(settings, "selector")
         else:  # nothing to train on: the cold-start selector on the propagated features
@@ -124,10 +131,11 @@ class GNNMethod(SelectionMethod):
         return Outcome(nodes[local.to(x.device)], nodes, scores, embeddings, timings, info,
                        losses)
 
-    def train_and_score(self, adj: Any, labelled: Tensor, settings: Mapping[str, Any],
-                        generator: torch.Generator):
+    def train_and_score(self, adj: Any, labelled: Tensor, budget: int,
+                        settings: Mapping[str, Any], generator: torch.Generator):
         """Build the sampler, train it on the graph ``adj`` to tell the
-        ``labelled`` nodes from the others, and score every node:
+        ``labelled`` nodes from the others (until the ``budget`` would-be
+        picks settle, with ``early_stop``), and score every node:
         ``(scores, embeddings, losses, training mode)``."""
         training = TrainingOptions(**self.values(settings, "training"))
         # constructors draw initial weights from the global generator; train_sampler
@@ -136,15 +144,31 @@ class GNNMethod(SelectionMethod):
             model = self.build_sampler(adj.vectors.size(1), training,
                                        self.values(settings, "sampler")).to(adj.vectors.device)
         batch_size, mode = resolve_batch_size(training.batch_size, model, adj)
+        watch = None if training.early_stop is None else PickWatch(
+            self.would_be_picks(labelled, budget, settings), training.early_stop)
         losses = train_sampler(model, adj.vectors, adj, labelled, epochs=training.epochs,
                                lr=training.lr, weight_decay=training.weight_decay,
                                lambda_unlabelled=training.lambda_unlabelled,
-                               generator=generator, batch_size=batch_size)
+                               generator=generator, batch_size=batch_size, early_stop=watch)
+        if watch is not None and watch.stopped_at is not None:
+            mode += (f", stopped after {watch.stopped_at} of {training.epochs} epochs "
+                     f"({watch.history[-1][1]:.1%} of the picks unchanged)")
         scores, embeddings = score_sampler(model, adj.vectors, adj)
         check_trained_output(scores, embeddings, lr=training.lr,
                              weight_decay=training.weight_decay,
                              lambda_unlabelled=training.lambda_unlabelled)
         return scores, embeddings, losses, mode
+
+    def would_be_picks(self, labelled: Tensor, budget: int,
+                       settings: Mapping[str, Any]) -> Callable[[Tensor], Tensor]:
+        """``picks(scores)`` that ``early_stop`` watches: the selector's own
+        picks when it reads only the scores (:data:`SCORE_SELECTORS`), else
+        the ``budget`` unlabelled nodes of highest score, a proxy that needs
+        no embeddings."""
+        if self.selector in SCORE_SELECTORS:
+            options = self.values(settings, "selector")
+            return lambda scores: self.selector(scores, None, labelled, budget, **options)[0]
+        return lambda scores: rank_unlabelled(-scores, labelled, budget)
 
     def _cold_start_note(self, cold_start: Any) -> str:
         """Log why the cold-start selector runs; the note for ``Selection.info``."""

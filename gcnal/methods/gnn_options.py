@@ -7,7 +7,7 @@ from typing import Optional, Union
 
 from ..graph import GRAPHS, KNN_BACKENDS, NORMALIZATIONS
 from ..errors import InvalidParameterError
-from ..options import check_fields, choice, either, integer, option_field, real
+from ..options import check_fields, choice, either, instance_of, integer, option_field, real
 from ..registry import SELECTORS
 
 
@@ -33,8 +33,9 @@ class GraphOptions:
     k: int = option_field(15, integer(1), "Neighbours per item of the kNN graph")
     knn_backend: str = option_field(
         "torch", choice(KNN_BACKENDS),
-        "How the kNN graph is searched: 'torch' (exact), 'faiss' (exact) or 'faiss-approx' (inverted lists, "
-        "very large pools; needs gcnal[faiss])")
+        "How the kNN graph is searched: 'torch' (exact), 'faiss' (exact), 'faiss-approx' (inverted lists, "
+        "very large pools; needs gcnal[faiss]) or 'ivf' (inverted lists searched with matrix "
+        "products, very large pools)")
     normalization: str = option_field(
         "row", choice(NORMALIZATIONS),
         "Adjacency normalisation: 'row' (D^-1 (S - I) + I) or 'column' (the original code's)")
@@ -60,6 +61,11 @@ class TrainingOptions:
         "auto", either(choice(["auto"]), integer(1, allow_none=True)),
         "Nodes per training mini-batch: 'auto' (full batch up to 4,194,304 nodes, batches "
         "of 65,536 beyond), None (full batch) or an int; needs a kNN graph")
+    early_stop: Optional[float] = option_field(
+        None, either(instance_of(type(None), expected="None"), real(0.0, 1.0, low_open=True)),
+        "Stop training before `epochs` once the would-be picks overlap this much (in (0, 1]) "
+        "at two checks in a row, 10 epochs apart (the selector's own picks for "
+        "closest_to_margin, else the top-budget scores); None: every epoch")
 
     def __post_init__(self):
         check_fields(self)

@@ -13,6 +13,7 @@ from ..losses import weighted_bce_with_logits
 from ..nn import Workspace
 from ..options import supported_kwargs
 from ..progress import log_stage, progress_bar
+from .early_stop import PickWatch
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,8 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
                   lambda_unlabelled: float = 1.2,
                   generator: Optional[torch.Generator] = None,
                   batch_size: Optional[int] = None,
-                  progress: Optional[bool] = None) -> List[float]:
+                  progress: Optional[bool] = None,
+                  early_stop: Optional[PickWatch] = None) -> List[float]:
     r"""Training of ``sampler`` with Adam on
     :func:`~gcnal.losses.weighted_bce_with_logits` (labelled = 1,
     unlabelled = 0), dropout on. Parameters are re-initialised from
@@ -111,6 +113,9 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
             :func:`supports_mini_batches`). (default: :obj:`None`, full batch)
         progress (bool, optional): Show a bar over the epochs; ``None``
             follows :func:`gcnal.progress.showing_progress`. (default: :obj:`None`)
+        early_stop (PickWatch, optional): Stop before ``epochs`` once the
+            would-be picks stop changing (:mod:`gcnal.samplers.early_stop`).
+            (default: :obj:`None`, every epoch)
 
     The training mode, epochs and time are logged at INFO. A non-finite
     epoch loss stops the training with :func:`diverged_error`, an
@@ -173,7 +178,9 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
             if not math.isfinite(losses[-1]):
                 raise diverged_error(f"the loss of epoch {epoch + 1}", lr, weight_decay,
                                      lambda_unlabelled)
-        stage["detail"] = (f"{type(sampler).__name__}, {mode}, {epochs} epochs, "
+            if early_stop is not None and early_stop.converged(sampler, x, adj, epoch + 1):
+                break
+        stage["detail"] = (f"{type(sampler).__name__}, {mode}, {len(losses)} of {epochs} epochs, "
                            f"final loss {losses[-1]:.4f}" if losses else "no epoch")
     return losses
 

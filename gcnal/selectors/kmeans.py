@@ -68,8 +68,9 @@ def kmeans_plus_plus(points: Tensor, num_clusters: int,
 
 
 def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Generator] = None,
-           max_iter: int = 50) -> Tuple[Tensor, Tensor]:
-    r"""Lloyd's k-means from a k-means++ seeding:
+           max_iter: int = 50, seeded: bool = True) -> Tuple[Tensor, Tensor]:
+    r"""Lloyd's k-means from a k-means++ seeding (or from the first
+    ``num_clusters`` points):
 
     .. math::
         \ell_i = \operatorname*{arg\,min}_c \lVert \mathbf{p}_i - \mathbf{c}_c \rVert^2,
@@ -87,6 +88,10 @@ def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Gener
         num_clusters (int): :math:`K`, in :math:`[1, N]`.
         generator (torch.Generator, optional): Source of the seeding.
         max_iter (int): Most Lloyd rounds. (default: :obj:`50`)
+        seeded (bool): Start from k-means++ seeds; ``False`` starts from
+            the first ``num_clusters`` points (one pass instead of
+            :math:`K`: for points already in random order).
+            (default: :obj:`True`)
 
     Returns:
         ``(centroids, labels)``: :math:`(K, d)` and :math:`(N,)` int64.
@@ -94,7 +99,8 @@ def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Gener
     n = points.size(0)
     check_int(num_clusters, "num_clusters", "kmeans", low=1, high=n, detail="the number of points")
     points, scale = divide_by_power_of_two(points.float())
-    centroids = points[kmeans_plus_plus(points, num_clusters, generator)].clone()
+    centroids = points[kmeans_plus_plus(points, num_clusters, generator)].clone() if seeded \
+        else points[:num_clusters].clone()
     labels, _ = nearest_centroid(points, centroids)
     for _ in range(max_iter):
         sums = torch.zeros_like(centroids).index_add_(0, labels, points)

@@ -15,13 +15,26 @@ def test_knn_search_study_measures_every_installed_backend_against_the_exact_sea
     args = argparse.Namespace(size=3000, dims=[32], k=15, seed=0, threads=1, device="cpu")
     rows = knn_search_rows(args)
     backends = [r["backend"] for r in rows]
-    assert backends == (["torch", "faiss", "faiss-approx"] if WITH_FAISS else ["torch"])
+    assert backends == (["torch", "faiss", "faiss-approx", "ivf"] if WITH_FAISS else ["torch", "ivf"])
     by_backend = {r["backend"]: r for r in rows}
     assert by_backend["torch"]["recall"] == 1.0 and by_backend["torch"]["speed_up_over_torch"] == 1.0
     if WITH_FAISS:
         assert by_backend["faiss"]["recall"] > 0.999  # exact up to ties
         assert by_backend["faiss-approx"]["recall"] > 0.9  # clustered pool: few misses
+    assert by_backend["ivf"]["recall"] > 0.9
     assert all(r["seconds"] > 0 and r["n"] == 3000 and r["d"] == 32 for r in rows)
+
+
+def test_sampled_recall_leaves_the_exact_backends_out_and_matches_the_full_recall():
+    args = argparse.Namespace(size=3000, dims=[32], k=15, seed=0, threads=1, device="cpu")
+    full = {r["backend"]: r for r in knn_search_rows(
+        argparse.Namespace(**vars(args), backends=["torch", "ivf"]))}
+    sampled = knn_search_rows(argparse.Namespace(**vars(args), backends=["torch", "ivf"],
+                                                 recall_queries=3000))
+    assert [r["backend"] for r in sampled] == ["ivf"]  # no exact search of all N
+    # every row a query: the sampled recall is the full one
+    assert abs(sampled[0]["recall"] - full["ivf"]["recall"]) < 1e-9
+    assert sampled[0]["recall_queries"] == 3000 and sampled[0]["speed_up_over_torch"] is None
 
 
 def test_epoch_study_times_each_speed_up_against_the_defaults_with_the_same_losses():

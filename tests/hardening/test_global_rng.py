@@ -71,3 +71,15 @@ def test_the_learner_helpers_leave_the_global_generators_alone():
         probs = mc_dropout_probs(model, inputs, samples=4, seed=seed)
     _assert_unchanged(before)
     assert probs.shape == (20, 4, 3)
+
+
+@pytest.mark.parametrize("options", [{"graph": "knn", "knn_backend": "ivf"},
+                                     {"early_stop": 0.5, "epochs": 40}],
+                         ids=["ivf_search", "early_stop"])
+def test_the_ivf_search_and_early_stop_leave_the_global_generators_alone(options):
+    x = np.random.default_rng(3).normal(size=(60, 6)).astype(np.float32)
+    mask = np.zeros(60, dtype=bool)
+    mask[:8] = True
+    before = _global_states()
+    gcnal.select(x, mask, 5, method="uncertain_gcn", seed=0, options=options)
+    _assert_unchanged(before)
