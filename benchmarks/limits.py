@@ -19,7 +19,9 @@ Items:
   against margin sampling on a ``--default-size`` x ``--default-dim``
   pool of the same kind, one torch thread, ``--default-labelled`` labelled
   items, for each of ``--default-budgets``, both given the same class
-  probabilities (a seeded softmax of a linear map of the features).
+  probabilities (a seeded softmax of a linear map of the features); the
+  default's typicality search with ``--default-knn-backend`` (its
+  ``knn_backend`` option; default ``torch``, the exact search).
 
 Rounds alternate the order of the two sides; the ratio (of wall times) is
 the median over rounds; each side's process CPU time is recorded too.
@@ -128,11 +130,12 @@ def default_rows(args) -> List[Dict]:
     labelled[torch.randperm(len(features), generator=g)[:args.default_labelled]] = True
     weights = torch.randn(features.size(1), 10, generator=g) / features.size(1) ** 0.5
     probs = torch.softmax(features @ weights, dim=1)
+    options = {"knn_backend": args.default_knn_backend}
     rows = []
     for budget in args.default_budgets:
         sides = {
             "gcnal default": lambda: gcnal.select(features, labelled, budget, probs=probs,
-                                                  seed=args.seed),
+                                                  seed=args.seed, options=options),
             "margin": lambda: gcnal.select(features, labelled, budget, method="margin",
                                            probs=probs, seed=args.seed),
         }
@@ -143,6 +146,7 @@ def default_rows(args) -> List[Dict]:
             rows.append({"item": "default", "method": DEFAULT_METHOD,
                          "n": len(features), "d": features.size(1),
                          "labelled": args.default_labelled, "budget": budget, "threads": 1,
+                         "knn_backend": args.default_knn_backend,
                          "round": round_, "order": order, "gcnal_s": seconds["gcnal default"],
                          "anchor": "margin", "anchor_s": seconds["margin"],
                          "speed_up": seconds["margin"] / seconds["gcnal default"],
@@ -190,6 +194,8 @@ def main(argv=None) -> List[Dict]:
     parser.add_argument("--default-dim", type=int, default=128)
     parser.add_argument("--default-labelled", type=int, default=300)
     parser.add_argument("--default-budgets", type=int, nargs="+", default=[100, 1_000])
+    parser.add_argument("--default-knn-backend", default="torch",
+                        help="the default's knn_backend option (default: %(default)s)")
     parser.add_argument("--results", type=Path, default=RESULTS / "limits.jsonl")
     args = parser.parse_args(argv)
     stamp = {"command": " ".join(["python -m benchmarks.limits"]
