@@ -180,7 +180,9 @@ def train_sampler(sampler: nn.Module, x: Tensor, adj: Any, labelled_mask: Tensor
                                      lambda_unlabelled)
             if early_stop is not None and early_stop.converged(sampler, x, adj, epoch + 1):
                 break
-        stage["detail"] = (f"{type(sampler).__name__}, {mode}, {len(losses)} of {epochs} epochs, "
+        trained = (f"{epochs} epochs" if len(losses) == epochs
+                   else f"{len(losses)} of {epochs} epochs (early stop)")
+        stage["detail"] = (f"{type(sampler).__name__}, {mode}, {trained}, "
                            f"final loss {losses[-1]:.4f}" if losses else "no epoch")
     return losses
 
