@@ -13,6 +13,21 @@ ROOT = Path(__file__).resolve().parents[2]
 TRIALS = [str(t) for t in range(4)]
 
 
+ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+def _kill_once_it_wrote(command, written) -> None:
+    """Start ``command``, SIGKILL it as soon as ``written()`` is truthy (its
+    first rows are on disk) or after 240 s, and wait for it."""
+    run = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not written() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+
+
 def _command(results_dir):
     return [sys.executable, "-m", "benchmarks.regimes", "run", "--studies", "friedman",
             "--methods", "random", "--trials", *TRIALS, "--results-dir", str(results_dir)]
@@ -23,18 +38,11 @@ def _trials_written(results_dir):
 
 
 def test_a_killed_regimes_run_resumes_without_losing_or_repeating_rows(tmp_path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    run = subprocess.Popen(_command(tmp_path), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 240
-    while not _trials_written(tmp_path) and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    run.send_signal(signal.SIGKILL)  # mid-run: at least one trial done, most not
-    run.wait()
+    _kill_once_it_wrote(_command(tmp_path), lambda: _trials_written(tmp_path))
     killed_with = _trials_written(tmp_path)
     assert 0 < len(killed_with) < len(TRIALS), "the kill did not land mid-run"
 
-    subprocess.run(_command(tmp_path), cwd=ROOT, env=env, check=True,
+    subprocess.run(_command(tmp_path), cwd=ROOT, env=ENV, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = load_study(tmp_path)
     cycles = collections.Counter((r["trial"], r["cycle"]) for r in rows)
@@ -58,16 +66,9 @@ def _protocol_rows(results_dir):
 def test_a_killed_protocol_run_resumes_without_losing_or_repeating_rows(tmp_path):
     """benchmarks.run appends one row per cycle: killed after its first row
     (mid-trial), the re-run finishes the trial from the rows it finds."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    run = subprocess.Popen(_protocol_command(tmp_path), cwd=ROOT, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 240
-    while not _protocol_rows(tmp_path) and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    run.send_signal(signal.SIGKILL)
-    run.wait()
+    _kill_once_it_wrote(_protocol_command(tmp_path), lambda: _protocol_rows(tmp_path))
     killed_with = len(_protocol_rows(tmp_path))
-    subprocess.run(_protocol_command(tmp_path), cwd=ROOT, env=env, check=True,
+    subprocess.run(_protocol_command(tmp_path), cwd=ROOT, env=ENV, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = _protocol_rows(tmp_path)
     cycles = collections.Counter((r["method"], r["trial"], r["cycle"]) for r in rows)
@@ -93,18 +94,11 @@ def _scale_rows(results_dir):
 def test_a_killed_scale_run_resumes_without_losing_or_repeating_rows(tmp_path):
     """benchmarks.scale writes each configuration's row as it is measured:
     killed after the first, the same command measures only the rest."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    run = subprocess.Popen(_scale_command(tmp_path), cwd=ROOT, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 240
-    while not _scale_rows(tmp_path) and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    run.send_signal(signal.SIGKILL)
-    run.wait()
+    _kill_once_it_wrote(_scale_command(tmp_path), lambda: _scale_rows(tmp_path))
     killed_with = {r["n"] for r in _scale_rows(tmp_path)}
     assert 0 < len(killed_with) < len(SCALE_SIZES), "the kill did not land mid-run"
 
-    rerun = subprocess.run(_scale_command(tmp_path), cwd=ROOT, env=env, check=True,
+    rerun = subprocess.run(_scale_command(tmp_path), cwd=ROOT, env=ENV, check=True,
                            capture_output=True, text=True)
     rows = _scale_rows(tmp_path)
     sizes = collections.Counter(r["n"] for r in rows)
