@@ -4,11 +4,18 @@ r"""Active learning across regimes: which method beats Random where?
     python -m benchmarks.regimes table
 
 Each study is a pool of fixed feature vectors, a cheap learner retrained
-from scratch every cycle, and a labelling schedule; every method picks through
-``gcnal.select`` (with the learner's class probabilities as ``probs`` when the
-method reads them, and always for ``typical_diverse``, which uses them when
-given; never on regression and the ``_features`` studies, where methods that
-need them are skipped). The studies:
+from scratch every cycle, and a labelling schedule. Every learning curve is
+one run of the library's own loop, ``gcnal.evaluate`` (the trial is its seed,
+the study's test set its test set, the schedule its budgets), so the
+benchmark and the library share one loop: methods read the learner's class
+probabilities as ``probs`` when they read them (``typical_diverse`` does when
+given), never on regression and the ``_features`` studies, where methods that
+need them are skipped. ``reproduce`` runs stored rows again from the
+settings they record and compares:
+
+    python -m benchmarks.regimes reproduce --study fmnist_linear --methods random margin --trials 0 1 2
+
+The studies:
 
 =================== ============================================ ============================= =========
 study               pool and features                            learner, schedule             role
@@ -75,11 +82,13 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from gcnal.evaluation.inputs import METRICS
+from gcnal.evaluation.learners import resolve_learner
+from gcnal.evaluation.seeds import derive_seed
 from gcnal.registry import METHODS
 
 from .datasets import load_dataset_once
 from .results_io import append_rows, describe_device, git_commit, load_study, read_rows, utc_now
-from .selection import method_signal, select_batch
 
 RESULTS = Path(__file__).resolve().parent / "results" / "regimes"
 log = logging.getLogger("benchmarks.regimes")
@@ -155,10 +164,6 @@ class Pool:
     num_classes: int  # 0 for regression
 
 
-def _seed(trial: int, tag: int) -> int:
-    return int(np.random.SeedSequence([trial, tag]).generate_state(1)[0] & 0x7FFFFFFF)
-
-
 def _pca_features(pool_pixels: np.ndarray, test_pixels: np.ndarray, dim: int,
                   seed: int) -> Tuple[np.ndarray, np.ndarray]:
     """PCA fitted on the pool's pixels (no labels), then standardised."""
@@ -191,7 +196,7 @@ def _ssl_pool(study: Study, trial: int, data_dir=None) -> Pool:
     from .ssl_encoder import cached_features
 
     features = cached_features(data_dir)
-    index = np.sort(np.random.default_rng(_seed(trial, 1)).choice(
+    index = np.sort(np.random.default_rng(derive_seed(trial, 1)).choice(
         len(features["train_y"]), study.pool, replace=False))
     train_x = features["train_x"][index]
     mean, scale = train_x.mean(0), train_x.std(0) + 1e-6
@@ -209,7 +214,7 @@ def _friedman_pool(study: Study, trial: int) -> Pool:
     make = {"friedman": datasets.make_friedman1, "friedman2": datasets.make_friedman2,
             "friedman3": datasets.make_friedman3}[study.dataset]
     x, y = make(n_samples=study.pool + 5000, noise=study.noise,
-                random_state=_seed(trial, study.draw))
+                random_state=derive_seed(trial, study.draw))
     mean, std = x[:study.pool].mean(0), x[:study.pool].std(0)
     x = ((x - mean) / std).astype(np.float32)
     if study.dataset != "friedman":
@@ -224,7 +229,7 @@ def build_pool(study: Study, trial: int, data_dir=None) -> Pool:
         return _transfer_pool(study, trial, data_dir)
     if study.features == "ssl":
         return _ssl_pool(study, trial, data_dir)
-    rng = np.random.default_rng(_seed(trial, 1))
+    rng = np.random.default_rng(derive_seed(trial, 1))
     if study.task == "regression":
         return _friedman_pool(study, trial)
     data = load_dataset_once(study.dataset, data_dir)
@@ -240,34 +245,35 @@ def build_pool(study: Study, trial: int, data_dir=None) -> Pool:
     index = np.sort(index)
     pixels = data.train_x[index].reshape(len(index), -1).astype(np.float32) / 255.0
     test_pixels = data.test_x.reshape(len(data.test_x), -1).astype(np.float32) / 255.0
-    train_x, test_x = _pca_features(pixels, test_pixels, study.pca, _seed(trial, 3))
+    train_x, test_x = _pca_features(pixels, test_pixels, study.pca, derive_seed(trial, 3))
     return Pool(train_x, labels[index].astype(np.int64), test_x, data.test_y.astype(np.int64),
                 data.num_classes)
 
 
+def study_learner(task: str):
+    """The studies' learner: logistic regression (``gcnal.evaluate``'s
+    default) for classification, a two-layer MLP regressor for regression
+    (seeded per cycle by ``evaluate``)."""
+    if task == "classification":
+        return "logistic"
+    from sklearn.neural_network import MLPRegressor
+
+    return MLPRegressor(hidden_layer_sizes=(64, 64), alpha=1e-3, max_iter=2000)
+
+
 def fit_and_score(pool: Pool, labelled: np.ndarray, seed: int) -> Tuple[float, Optional[np.ndarray]]:
-    """Train the study's learner on the labelled items; return its test metric
-    (accuracy, or RMSE for regression) and its class probabilities on the pool
-    (``None`` for regression)."""
-    x, y = pool.train_x[labelled], pool.train_y[labelled]
-    if pool.num_classes == 0:
-        from sklearn.neural_network import MLPRegressor
-
-        model = MLPRegressor(hidden_layer_sizes=(64, 64), alpha=1e-3, max_iter=2000,
-                             random_state=seed).fit(x, y)
-        rmse = float(np.sqrt(np.mean((model.predict(pool.test_x) - pool.test_y) ** 2)))
-        return rmse, None
-    from sklearn.linear_model import LogisticRegression
-
-    seen = np.unique(y)
-    probs = np.zeros((len(pool.train_x), pool.num_classes), dtype=np.float64)
-    if len(seen) == 1:  # one class seen: the learner predicts it everywhere
-        probs[:, seen[0]] = 1.0
-        return float(np.mean(pool.test_y == seen[0])), probs
-    model = LogisticRegression(max_iter=2000, C=1.0).fit(x, y)
-    probs[:, model.classes_] = model.predict_proba(pool.train_x)
-    accuracy = float(np.mean(model.predict(pool.test_x) == pool.test_y))
-    return accuracy, probs
+    """Train the study's learner on the labelled items as ``gcnal.evaluate``
+    does; return its test metric (accuracy, or RMSE for regression) and its
+    class probabilities on the pool (``None`` for regression). For loops that
+    ``evaluate`` cannot run (another library's selectors)."""
+    task = "regression" if pool.num_classes == 0 else "classification"
+    classes = None if pool.num_classes == 0 else np.arange(pool.num_classes)
+    fit_predict, _ = resolve_learner(study_learner(task), task, classes)
+    probs, predictions = fit_predict(pool.train_x[labelled], pool.train_y[labelled],
+                                     np.concatenate([pool.train_x, pool.test_x]), seed)
+    metric = METRICS["rmse" if pool.num_classes == 0 else "accuracy"]
+    n = len(pool.train_x)
+    return metric(pool.test_y, predictions[n:]), None if probs is None else probs[:n]
 
 
 def pick_spread(labels: np.ndarray, num_classes: int) -> Dict[str, float]:
@@ -294,45 +300,63 @@ def finished(results_dir: Path, study: str, method: str, trial: int) -> bool:
     return any(r["method"] == method and r["trial"] == trial for p in paths for r in read_rows(p))
 
 
-def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path,
-              options: Optional[Dict] = None) -> None:
-    """One learning curve: initial random labels (the same for every method of
-    the trial), then a selection per cycle up to the next labelled count;
-    ``options`` go to every ``gcnal.select`` as ``options=``."""
-    if any(r["method"] == method and r["trial"] == trial for r in read_rows(path)):
-        return  # a trial's rows are written together, so it is finished
-    reads_probs = method_signal(method) == "probs" and pool.num_classes > 0 and study.signals
-    if not reads_probs and method_signal(method) == "probs" and METHODS.resolve(method).signal_required:
-        log.info("%s: %s needs class probabilities; skipped on a %s", study.name, method,
-                 "regression task" if pool.num_classes == 0 else "feature-only study")
-        return
-    rng = np.random.default_rng(_seed(trial, 4))
-    labelled = np.zeros(len(pool.train_x), dtype=bool)
-    labelled[rng.choice(len(labelled), study.initial, replace=False)] = True
+def evaluate_trial(study: Study, pool: Pool, method: str, trial: int,
+                   options: Optional[Dict] = None):
+    """One learning curve of ``method`` through ``gcnal.evaluate``: the
+    trial is the seed (its initial labels, learner seeds and selection
+    seeds), the pool's test set is the test set, the study's schedule the
+    budgets; ``options`` go to every ``gcnal.select``."""
+    import gcnal
+
     counts = study.labelled_counts
+    return gcnal.evaluate(pool.train_x, pool.train_y, methods=(method,),
+                          test=(pool.test_x, pool.test_y), learner=study_learner(study.task),
+                          initial=study.initial, budget=[b - a for a, b in zip(counts, counts[1:])],
+                          seeds=(trial,), signals=study.signals,
+                          options={method: options} if options else None)
+
+
+def study_rows(study: Study, pool: Pool, result, trial: int) -> List[Dict]:
+    """``evaluate``'s rows as the study's rows: a row per cycle with the
+    selection made after scoring it (its time and, for classification, the
+    class spread of its picks) and the provenance."""
+    curve = sorted(result.rows, key=lambda r: r["cycle"])
     rows = []
-    for cycle in range(study.cycles + 1):
-        metric, probs = fit_and_score(pool, np.flatnonzero(labelled), _seed(trial, 10 + cycle))
-        row = {"study": study.name, "role": study.role, "task": study.task, "method": method,
-               "trial": trial, "cycle": cycle, "labelled": int(labelled.sum()),
-               "metric": "rmse" if study.task == "regression" else "accuracy", "value": metric,
+    for row, following in zip(curve, curve[1:] + [None]):
+        out = {"study": study.name, "role": study.role, "task": study.task,
+               "method": row["method"], "trial": trial, "cycle": row["cycle"],
+               "labelled": row["labelled"], "metric": result.metric, "value": row["value"],
                "selection_time_s": 0.0, "seed": trial, "commit": git_commit(),
                "device": describe_device("cpu"), "date": utc_now(), "config": asdict(study),
                "command": " ".join(["python -m benchmarks.regimes"] + sys.argv[1:])}
-        if cycle < study.cycles:
-            signal = {"probs": probs} if reads_probs else {}
-            if options:
-                signal["options"] = options
-            budget = counts[cycle + 1] - counts[cycle]
-            picks, _, seconds, _ = select_batch(method, pool.train_x, labelled, budget,
-                                                seed=_seed(trial, 100 + cycle), **signal)
-            row["selection_time_s"] = round(seconds, 3)
-            if labelled[picks].any() or len(np.unique(picks)) != budget:
-                raise RuntimeError(f"{method} returned labelled or repeated items")
+        if following is not None:
+            out["selection_time_s"] = round(following["selection_seconds"], 3)
             if pool.num_classes:
-                row.update(pick_spread(pool.train_y[picks], pool.num_classes))
-            labelled[picks] = True
-        rows.append(row)
+                out.update(pick_spread(pool.train_y[following["added"]], pool.num_classes))
+        rows.append(out)
+    return rows
+
+
+def runs_on(study: Study, method: str) -> bool:
+    """Whether ``method`` can run on the study: one that needs the learner's
+    class probabilities cannot on a regression or feature-only study."""
+    spec = METHODS.resolve(method)
+    return not (spec.signal == "probs" and spec.signal_required
+                and (study.task == "regression" or not study.signals))
+
+
+def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path,
+              options: Optional[Dict] = None) -> None:
+    """One learning curve (:func:`evaluate_trial`), its rows written
+    together to ``path``; skipped when they are there already or when the
+    method cannot run on the study (:func:`runs_on`)."""
+    if any(r["method"] == method and r["trial"] == trial for r in read_rows(path)):
+        return  # a trial's rows are written together, so it is finished
+    if not runs_on(study, method):
+        log.info("%s: %s needs class probabilities; skipped on a %s", study.name, method,
+                 "regression task" if study.task == "regression" else "feature-only study")
+        return
+    rows = study_rows(study, pool, evaluate_trial(study, pool, method, trial, options), trial)
     append_rows(path, rows)
     log.info("%s %s trial %d: %s", study.name, method, trial, [round(r["value"], 3) for r in rows])
 
@@ -584,6 +608,50 @@ def render_details(rows: List[Dict]) -> str:
     return "\n".join(out)
 
 
+def reproduce(study_name: str, methods: Sequence[str], trials: Sequence[int],
+              results: Path = RESULTS, data_dir=None) -> Tuple[List[Dict], List[Dict]]:
+    """The stored rows of ``study_name`` for ``methods`` and ``trials``, and
+    the same curves run again through ``gcnal.evaluate`` with the settings
+    the rows record (their ``config`` is the study), for comparison."""
+    stored = [r for r in load_study(results) if r["study"] == study_name
+              and r["method"] in methods and r["trial"] in trials]
+    configs = {json.dumps(r["config"], sort_keys=True) for r in stored}
+    if len(configs) != 1:
+        raise SystemExit(f"{study_name}: {len(configs)} settings among the stored rows of "
+                         f"{list(methods)}, trials {list(trials)}; need exactly one")
+    config = json.loads(configs.pop())
+    study = Study(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()})
+    fresh: List[Dict] = []
+    for trial in trials:
+        pool = build_pool(study, trial, data_dir)
+        for method in methods:
+            if runs_on(study, method):
+                fresh += study_rows(study, pool, evaluate_trial(study, pool, method, trial), trial)
+    return stored, fresh
+
+
+def render_reproduction(stored: List[Dict], fresh: List[Dict],
+                        atol: float = 0.0) -> Tuple[str, bool]:
+    """Markdown: both wins/ties/losses tables and, per method, how many
+    values are identical and the largest difference; ``True`` when the
+    tables are identical and every value within ``atol``."""
+    old = {(r["method"], r["trial"], r["cycle"]): r["value"] for r in stored}
+    new = {(r["method"], r["trial"], r["cycle"]): r["value"] for r in fresh}
+    lines = ["Stored rows:", "", render_table(stored), "",
+             "Run again through gcnal.evaluate:", "", render_table(fresh), ""]
+    ok = set(old) == set(new)
+    for method in dict.fromkeys(k[0] for k in sorted(old)):
+        keys = [k for k in old if k[0] == method and k in new]
+        gaps = [abs(old[k] - new[k]) for k in keys]
+        worst = max(gaps, default=float("nan"))
+        ok &= worst <= atol
+        lines.append(f"- {method}: {sum(g == 0.0 for g in gaps)} of {len(keys)} values identical, "
+                     f"largest |evaluate - stored| = {worst:.2e}")
+    tables_equal = render_table(stored) == render_table(fresh)
+    lines.append(f"- tables identical: {tables_equal}")
+    return "\n".join(lines), ok and tables_equal
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.regimes", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -600,6 +668,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     run.add_argument("--options", type=json.loads, default=None,
                      help="JSON options={...} for every selection, e.g. '{\"early_stop\": 0.99}' "
                           "(give the arm its own --results-dir: rows keep the method's name)")
+    check = sub.add_parser("reproduce", help="run stored rows again through gcnal.evaluate and "
+                                             "compare (exit 1 when any number differs)")
+    check.add_argument("--study", default="fmnist_small", choices=list(STUDIES))
+    check.add_argument("--methods", nargs="+", default=["random", "margin"])
+    check.add_argument("--trials", nargs="+", type=int, default=[0, 1, 2])
+    check.add_argument("--data-dir", default=None)
+    check.add_argument("--atol", type=float, default=0.0,
+                       help="largest difference of a value accepted (default: 0, identical)")
     table = sub.add_parser("table", help="print the wins/ties/losses table")
     table.add_argument("--report", type=Path, default=None,
                        help="also write it with every study's per-cycle intervals here")
@@ -611,6 +687,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.report:
             args.report.write_text(render_report(rows) + "\n")
         return 0
+    if args.command == "reproduce":
+        torch.set_num_threads(1)
+        text, same = render_reproduction(*reproduce(args.study, args.methods, args.trials,
+                                                    data_dir=args.data_dir), args.atol)
+        print(text)
+        return 0 if same else 1
     torch.set_num_threads(args.threads)
     pools: Dict[Tuple[str, int], Pool] = {}
     # method by method, every study and trial of one before the next: an

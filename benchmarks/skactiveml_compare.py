@@ -47,7 +47,9 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .regimes import STUDIES, Pool, Study, _seed, build_pool, fit_and_score
+from gcnal.evaluation.seeds import derive_seed
+
+from .regimes import STUDIES, Pool, Study, build_pool, fit_and_score
 from .report import mean_ci
 from .results_io import (append_rows, describe_device, git_commit, load_study, read_rows,
                          result_path, utc_now)
@@ -119,7 +121,7 @@ def subsample(pool: Pool, size: Optional[int], trial: int) -> Pool:
     whole pool for ``None`` or a size at least the pool's."""
     if size is None or size >= len(pool.train_x):
         return pool
-    rng = np.random.default_rng(_seed(trial, 7))
+    rng = np.random.default_rng(derive_seed(trial, 7))
     keep = np.sort(rng.choice(len(pool.train_x), size, replace=False))
     return Pool(pool.train_x[keep], pool.train_y[keep], pool.test_x, pool.test_y,
                 pool.num_classes)
@@ -131,12 +133,12 @@ def run_curve(study: Study, pool: Pool, library: str, method: str, trial: int,
     curve of the trial), then one selection per step up to each next count."""
     if read_rows(path):
         return  # a curve's rows are written together, so it is finished
-    rng = np.random.default_rng(_seed(trial, 4))
+    rng = np.random.default_rng(derive_seed(trial, 4))
     labelled = np.zeros(len(pool.train_x), dtype=bool)
     labelled[rng.choice(len(labelled), counts[0], replace=False)] = True
     rows: List[Dict] = []
     for cycle, count in enumerate(counts):
-        accuracy, probs = fit_and_score(pool, np.flatnonzero(labelled), _seed(trial, 10 + cycle))
+        accuracy, probs = fit_and_score(pool, np.flatnonzero(labelled), derive_seed(trial, 10 + cycle))
         row = {"study": study.name, "library": library, "method": method, "trial": trial,
                "cycle": cycle, "labelled": int(labelled.sum()), "accuracy": accuracy,
                "selection_time_s": None, "seed": trial, "commit": git_commit(),
@@ -146,7 +148,7 @@ def run_curve(study: Study, pool: Pool, library: str, method: str, trial: int,
                           "labelled": list(counts), "features": study.features},
                "versions": _versions()}
         if cycle + 1 < len(counts):
-            budget, seed = counts[cycle + 1] - count, _seed(trial, 100 + cycle)
+            budget, seed = counts[cycle + 1] - count, derive_seed(trial, 100 + cycle)
             if library == "gcnal":
                 picks, seconds = select_gcnal(method, pool, labelled, budget, seed, probs)
             else:

@@ -450,14 +450,16 @@ def probe_rows(data_dir=None, weights: Path = WEIGHTS, pool: int = 20000) -> lis
     PCA-64 of the pixels (fitted on the same images, no labels), trained on
     all 50,000 training images and on the ``cifar_ssl`` pool of trial 0
     (``pool`` images), tested on the 10,000 test images; one row each."""
-    from .regimes import STUDIES, _seed
+    from gcnal.evaluation.seeds import derive_seed
+
+    from .regimes import STUDIES
     from .results_io import describe_device, git_commit, utc_now
     from .transfer import linear_probe, pca_probe
 
     feats = cached_features(data_dir, weights)
     _, record = load_encoder(weights)
     everything = np.arange(len(feats["train_y"]))
-    pool_index = np.sort(np.random.default_rng(_seed(0, 1)).choice(
+    pool_index = np.sort(np.random.default_rng(derive_seed(0, 1)).choice(
         len(everything), STUDIES["cifar_ssl"].pool, replace=False))
     rows = []
     for name, index in (("all training images", everything), ("cifar_ssl pool, trial 0", pool_index)):

@@ -174,11 +174,17 @@ examples:
   gcnal evaluate --features feats.npy --labels labels.npy --test-features test.npy \\
       --test-labels test_labels.npy --resume rows.jsonl --out results.json --plot curves.png
 
-The learner is scikit-learn's logistic regression (pip install 'gcnal[demo]'),
-retrained from scratch each cycle; its class probabilities on the pool are
-passed to every method as probs. Without --test-features, --test-fraction of
-the items are held out (drawn per seed). --out .md writes the tables printed,
-.json the rows, curves and intervals.
+  gcnal evaluate --features feats.npy --labels targets.npy --learner ridge \
+      --methods random typiclust coreset --budget 20 40 80 160
+
+The learner (pip install 'gcnal[demo]'), retrained from scratch each cycle, is
+scikit-learn's logistic regression (--learner logistic; its class
+probabilities on the pool are passed as probs to the methods that read them,
+unless --feature-only) or ridge regression (--learner ridge: real targets,
+scored by RMSE, no probs). --budget takes one value per cycle for a schedule.
+Without --test-features, --test-fraction of the items are held out (drawn per
+seed). --out .md writes the tables printed, .json the rows, curves and
+intervals.
 """
 
 
@@ -200,8 +206,14 @@ def _add_evaluate(subparsers) -> None:
     p.add_argument("--methods", nargs="+", default=list(EVALUATE_METHODS),
                    help=f"methods to compare (default: {' '.join(EVALUATE_METHODS)})")
     p.add_argument("--initial", type=int, default=20, help="initial random labels (default: 20)")
-    p.add_argument("--budget", type=int, default=20, help="picks per cycle (default: 20)")
-    p.add_argument("--cycles", type=int, default=5, help="selection cycles (default: 5)")
+    p.add_argument("--budget", type=int, nargs="+", default=[20],
+                   help="picks per cycle, or one value per cycle (default: 20)")
+    p.add_argument("--cycles", type=int, default=None,
+                   help="selection cycles (default: 5, or one per --budget value)")
+    p.add_argument("--learner", choices=("logistic", "ridge"), default="logistic",
+                   help="logistic (classification, default) or ridge (regression)")
+    p.add_argument("--feature-only", action="store_true",
+                   help="give no method the learner's class probabilities")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2],
                    help="one learning curve per method and seed (default: 0 1 2)")
     p.add_argument("--options", type=_json_object, default=None,
@@ -227,9 +239,10 @@ def _run_evaluate(args) -> int:
                 load_array(args.test_labels, "test-labels"))
     result = evaluate(load_array(args.features, "features"), load_array(args.labels, "labels"),
                       methods=args.methods, test=test, test_fraction=args.test_fraction,
-                      initial=args.initial, budget=args.budget, cycles=args.cycles,
-                      seeds=args.seeds, options=args.options, progress=args.progress,
-                      resume=args.resume)
+                      learner=args.learner, initial=args.initial,
+                      budget=args.budget[0] if len(args.budget) == 1 else args.budget,
+                      cycles=args.cycles, seeds=args.seeds, signals=not args.feature_only,
+                      options=args.options, progress=args.progress, resume=args.resume)
     text = result.to_markdown()
     print(text, end="")
     if out is not None:

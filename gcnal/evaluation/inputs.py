@@ -11,6 +11,7 @@ import torch
 
 from ..errors import InvalidParameterError, UnknownNameError
 from ..registry import METHODS
+from ..validation import check_int
 
 OWNER = "evaluate"
 
@@ -35,13 +36,18 @@ def check_features(features, parameter: str, rows: Optional[int]) -> np.ndarray:
     return array
 
 
-def check_labels(labels, parameter: str, rows: Optional[int]) -> np.ndarray:
-    """``labels`` as a 1-D array (of ``rows`` entries when given)."""
+def check_labels(labels, parameter: str, rows: Optional[int], numeric: bool = False) -> np.ndarray:
+    """``labels`` as a 1-D array (of ``rows`` entries when given; real
+    numbers when ``numeric``, the targets of a regression)."""
     array = as_numpy(labels)
     if array.ndim != 1 or (rows is not None and len(array) != rows):
         expected = f"a 1-D array of {rows} labels (one per row of the features)" if rows \
             else "a 1-D array of labels"
         raise InvalidParameterError(parameter, expected, f"shape {array.shape}", OWNER)
+    if numeric and (not np.issubdtype(array.dtype, np.number)
+                    or np.issubdtype(array.dtype, np.complexfloating)):
+        raise InvalidParameterError(parameter, "real targets for a regression learner",
+                                    f"{array.dtype} labels", OWNER)
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise InvalidParameterError(parameter, "labels without NaN", "NaN or inf entries", OWNER)
     return array
@@ -88,21 +94,77 @@ def check_options(options, methods: Tuple[str, ...]) -> Dict[str, dict]:
     return dict(options)
 
 
-def check_metric(metric, metric_reads: str) -> Tuple[Callable, str]:
-    """The metric function and its name (``None`` or ``"accuracy"``: the
-    fraction of test items predicted right)."""
+def check_metric(metric, metric_reads: str, task: str) -> Tuple[Callable, str]:
+    r"""The metric function and its name. ``None`` is the task's own:
+    ``"accuracy"``, the fraction of test items predicted right, for
+    classification; ``"rmse"``, :math:`\sqrt{\frac1M \sum_i (\hat y_i - y_i)^2}`
+    (lower is better), for regression."""
     if metric_reads not in ("predictions", "probabilities"):
         raise InvalidParameterError("metric_reads", "'predictions' or 'probabilities'",
                                     repr(metric_reads), OWNER)
-    if metric is None or metric == "accuracy":
+    if metric_reads == "probabilities" and task == "regression":
+        raise InvalidParameterError("metric_reads", "'predictions' for a regression learner "
+                                    "(it gives no class probabilities)", repr(metric_reads), OWNER)
+    own = {"classification": "accuracy", "regression": "rmse"}[task]
+    if metric is None or metric in METRICS:
+        name = own if metric is None else metric
+        if name != own:
+            raise InvalidParameterError("metric", f"None, {own!r} or a callable for a {task} "
+                                        "learner", repr(metric), OWNER)
         if metric_reads != "predictions":
-            raise InvalidParameterError("metric_reads", "'predictions' for the accuracy metric",
+            raise InvalidParameterError("metric_reads", f"'predictions' for the {name} metric",
                                         repr(metric_reads), OWNER)
-        return (lambda y_true, y_pred: float(np.mean(y_true == y_pred))), "accuracy"
+        return METRICS[name], name
     if not callable(metric):
-        raise InvalidParameterError("metric", "None, 'accuracy' or a callable(y_true, y_pred)",
+        raise InvalidParameterError("metric", f"None, {own!r} or a callable(y_true, y_pred)",
                                     repr(metric), OWNER)
     return metric, getattr(metric, "__name__", "metric")
+
+
+def _accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(np.mean(y_true == y_pred))
+
+
+def _rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((y_pred - y_true) ** 2)))
+
+
+#: The built-in metrics by name.
+METRICS: Dict[str, Callable] = {"accuracy": _accuracy, "rmse": _rmse}
+
+
+def check_budgets(budget, cycles) -> Tuple[int, ...]:
+    """The items picked at each cycle: ``budget`` every cycle (``cycles``
+    of them, 5 when ``None``), or a sequence of per-cycle budgets (its
+    length is the number of cycles; ``cycles``, when given, must agree)."""
+    if isinstance(budget, Sequence) and not isinstance(budget, str):
+        budgets = tuple(check_int(b, f"budget[{i}]", OWNER) for i, b in enumerate(budget))
+        if not budgets:
+            raise InvalidParameterError("budget", "an int or a non-empty sequence of ints",
+                                        repr(budget), OWNER)
+        if cycles is not None and check_int(cycles, "cycles", OWNER) != len(budgets):
+            raise InvalidParameterError("cycles", f"None or {len(budgets)} (one cycle per "
+                                        "entry of budget)", cycles, OWNER)
+        return budgets
+    cycles = 5 if cycles is None else check_int(cycles, "cycles", OWNER)
+    return (check_int(budget, "budget", OWNER),) * cycles
+
+
+def check_signals(methods: Tuple[str, ...], gives_probs: bool, why: str) -> None:
+    """Every method can run on what the loop gives it: the learner's class
+    probabilities as ``probs`` when ``gives_probs``, nothing else."""
+    for name in methods:
+        spec = METHODS.resolve(name)
+        if not spec.signal_required or spec.signal is None:
+            continue
+        if spec.signal != "probs":
+            raise InvalidParameterError(
+                "methods", f"methods that read no learner signal but class probabilities "
+                f"({name!r} reads {spec.signal!r}, which evaluate cannot compute from a learner)",
+                repr(name), OWNER)
+        if not gives_probs:
+            raise InvalidParameterError("methods", f"methods that need no class probabilities "
+                                        f"({why})", repr(name), OWNER)
 
 
 @dataclass(frozen=True)
@@ -125,7 +187,7 @@ class TestSet:
 
 
 def check_test(test, test_fraction, num_items: int, features_callable: bool,
-               dim: Optional[int]) -> TestSet:
+               dim: Optional[int], numeric: bool = False) -> TestSet:
     """The test set: ``None`` (a held-out ``test_fraction``), a boolean mask
     or index array over the items, or a ``(test_features, test_labels)`` pair."""
     if test is None:
@@ -147,7 +209,7 @@ def check_test(test, test_fraction, num_items: int, features_callable: bool,
         if len(test) != 2:
             raise InvalidParameterError("test", "a (test_features, test_labels) pair",
                                         f"a tuple of {len(test)}", OWNER)
-        labels = check_labels(test[1], "test", None)
+        labels = check_labels(test[1], "test", None, numeric)
         features = check_features(test[0], "test", len(labels))
         if features.shape[1] != dim:
             raise InvalidParameterError("test", f"test features of dimension {dim}",

@@ -41,9 +41,10 @@ class EvaluationResult:
 
     @property
     def labelled_counts(self) -> List[int]:
-        """Labelled items at each cycle: ``initial + c * budget``."""
+        """Labelled items at each cycle: ``initial`` plus the budgets so far."""
         s = self.settings
-        return [s["initial"] + c * s["budget"] for c in range(s["cycles"] + 1)]
+        budgets = s["budget"] if isinstance(s["budget"], list) else [s["budget"]] * s["cycles"]
+        return [s["initial"] + int(sum(budgets[:c])) for c in range(s["cycles"] + 1)]
 
     def values(self, method: str) -> np.ndarray:
         """``(seeds, cycles + 1)``: the metric of ``method``, seeds in order."""
@@ -94,7 +95,8 @@ class EvaluationResult:
 
     def to_markdown(self) -> str:
         """The curves and the differences to Random as markdown tables
-        (accuracy in percent, differences in percentage points)."""
+        (accuracy in percent, differences in percentage points; for RMSE,
+        lower is better, so a negative difference is a gain)."""
         scale, unit = (100.0, "%") if self.metric == "accuracy" else (1.0, "")
         s = self.settings
         lines = [f"{self.metric} on the test set ({s['test']}), learner {s['learner']}, "
@@ -104,7 +106,8 @@ class EvaluationResult:
                         [[_mean_half(i, scale) for i in cells] for cells in self.curves().values()])
         differences = self.differences()
         if differences:
-            pp = " (percentage points)" if unit else ""
+            pp = " (percentage points)" if unit else \
+                " (negative: lower than Random's, better)" if self.metric == "rmse" else ""
             lines += ["", f"Difference to {BASELINE}{pp}, paired by seed: mean [95% t-interval]", ""]
             lines += _table(["labelled"] + list(differences), self.labelled_counts,
                             [[_mean_low_high(i, scale) for i in cells]
