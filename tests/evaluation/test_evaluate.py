@@ -234,6 +234,21 @@ def test_cli_evaluate_end_to_end(digits, tmp_path, capsys):
     assert "'--out'" in capsys.readouterr().err
 
 
+def test_cli_evaluate_regression_with_a_schedule(friedman, tmp_path, capsys):
+    x, y = friedman
+    np.save(tmp_path / "f.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    args = ["evaluate", "--features", str(tmp_path / "f.npy"), "--labels", str(tmp_path / "y.npy"),
+            "--learner", "ridge", "--methods", "random", "coreset", "--initial", "10",
+            "--budget", "10", "20", "--seeds", "0", "1", "--out", str(tmp_path / "r.json")]
+    assert main(args) == 0
+    assert "rmse on the test set" in capsys.readouterr().out
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert [c["labelled"] for c in data["curves"]["random"]] == [10, 20, 40]
+    assert main(args[:-2] + ["--methods", "margin"]) == 2  # needs class probabilities
+    assert "'methods'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("change, parameter", [
     (dict(labels="short"), "labels"),
     (dict(initial=10, budget=500, cycles=3), "budget"),
