@@ -88,7 +88,8 @@ from gcnal.evaluation.seeds import derive_seed
 from gcnal.registry import METHODS
 
 from .datasets import load_dataset_once
-from .results_io import append_rows, describe_device, git_commit, load_study, read_rows, utc_now
+from .results_io import (append_rows, describe_device, git_commit, load_study, package_versions,
+                         read_rows, utc_now)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "regimes"
 log = logging.getLogger("benchmarks.regimes")
@@ -328,6 +329,7 @@ def study_rows(study: Study, pool: Pool, result, trial: int) -> List[Dict]:
                "labelled": row["labelled"], "metric": result.metric, "value": row["value"],
                "selection_time_s": 0.0, "seed": trial, "commit": git_commit(),
                "device": describe_device("cpu"), "date": utc_now(), "config": asdict(study),
+               "versions": package_versions(),
                "command": " ".join(["python -m benchmarks.regimes"] + sys.argv[1:])}
         if following is not None:
             out["selection_time_s"] = round(following["selection_seconds"], 3)
@@ -615,12 +617,13 @@ def reproduce(study_name: str, methods: Sequence[str], trials: Sequence[int],
     the rows record (their ``config`` is the study), for comparison."""
     stored = [r for r in load_study(results) if r["study"] == study_name
               and r["method"] in methods and r["trial"] in trials]
-    configs = {json.dumps(r["config"], sort_keys=True) for r in stored}
-    if len(configs) != 1:
-        raise SystemExit(f"{study_name}: {len(configs)} settings among the stored rows of "
+    # rows written before a field existed lack it: its default is what they ran with
+    studies = {Study(**{k: tuple(v) if isinstance(v, list) else v for k, v in r["config"].items()})
+               for r in stored}
+    if len(studies) != 1:
+        raise SystemExit(f"{study_name}: {len(studies)} settings among the stored rows of "
                          f"{list(methods)}, trials {list(trials)}; need exactly one")
-    config = json.loads(configs.pop())
-    study = Study(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()})
+    study = studies.pop()
     fresh: List[Dict] = []
     for trial in trials:
         pool = build_pool(study, trial, data_dir)
@@ -674,6 +677,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     check.add_argument("--methods", nargs="+", default=["random", "margin"])
     check.add_argument("--trials", nargs="+", type=int, default=[0, 1, 2])
     check.add_argument("--data-dir", default=None)
+    check.add_argument("--results-dir", type=Path, default=RESULTS,
+                       help="where the stored rows are (default: the committed ones)")
     check.add_argument("--atol", type=float, default=0.0,
                        help="largest difference of a value accepted (default: 0, identical)")
     table = sub.add_parser("table", help="print the wins/ties/losses table")
@@ -690,7 +695,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "reproduce":
         torch.set_num_threads(1)
         text, same = render_reproduction(*reproduce(args.study, args.methods, args.trials,
-                                                    data_dir=args.data_dir), args.atol)
+                                                    args.results_dir, args.data_dir), args.atol)
         print(text)
         return 0 if same else 1
     torch.set_num_threads(args.threads)

@@ -110,6 +110,20 @@ def load_study(folder: Path) -> List[Dict]:
     return rows
 
 
+def package_versions(names=("gcnal", "numpy", "scikit-learn", "torch")) -> Dict[str, str]:
+    """The installed versions of ``names`` (``"absent"`` for one not installed):
+    the floating-point results of a learner depend on them, not only on the commit."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
 @lru_cache(maxsize=1)
 def git_commit() -> str:
     """``HEAD``'s sha, with ``+dirty`` when gcnal/ or benchmarks/ have uncommitted changes."""

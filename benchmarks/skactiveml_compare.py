@@ -51,8 +51,8 @@ from gcnal.evaluation.seeds import derive_seed
 
 from .regimes import STUDIES, Pool, Study, build_pool, fit_and_score
 from .report import mean_ci
-from .results_io import (append_rows, describe_device, git_commit, load_study, read_rows,
-                         result_path, utc_now)
+from .results_io import (append_rows, describe_device, git_commit, load_study, package_versions,
+                         read_rows, result_path, utc_now)
 from .selection import select_batch
 
 RESULTS = Path(__file__).resolve().parent / "results" / "skactiveml_compare"
@@ -110,12 +110,6 @@ def select_gcnal(method: str, pool: Pool, labelled: np.ndarray, budget: int, see
     return picks, seconds
 
 
-def _versions() -> Dict[str, str]:
-    from importlib.metadata import version
-
-    return {name: version(name) for name in ("gcnal", "scikit-activeml", "scikit-learn", "torch")}
-
-
 def subsample(pool: Pool, size: Optional[int], trial: int) -> Pool:
     """A seeded subset of ``size`` pool items (the test set unchanged); the
     whole pool for ``None`` or a size at least the pool's."""
@@ -146,7 +140,7 @@ def run_curve(study: Study, pool: Pool, library: str, method: str, trial: int,
                "command": " ".join(["python -m benchmarks.skactiveml_compare"] + sys.argv[1:]),
                "config": {"pool": study.name, "pool_size": len(pool.train_x),
                           "labelled": list(counts), "features": study.features},
-               "versions": _versions()}
+               "versions": package_versions(("gcnal", "scikit-activeml", "scikit-learn", "torch"))}
         if cycle + 1 < len(counts):
             budget, seed = counts[cycle + 1] - count, derive_seed(trial, 100 + cycle)
             if library == "gcnal":

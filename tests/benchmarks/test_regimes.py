@@ -26,6 +26,7 @@ def test_regression_study_runs_every_method_kind_and_records_provenance(tmp_path
         assert [r["labelled"] for r in mine] == [10, 20, 30]
         assert all(r["metric"] == "rmse" and r["value"] > 0 for r in mine)
         assert all(r["commit"] and r["date"] and r["device"] for r in mine)
+        assert all(r["versions"]["scikit-learn"] not in ("", "absent") for r in mine)
     # the same initial labels for every method: the same first-cycle learner
     assert len({r["value"] for r in rows if r["cycle"] == 0}) == 1
     before = len(rows)
@@ -182,7 +183,3 @@ def test_stored_rows_reproduce_through_gcnal_evaluate():
     assert len(stored) == len(fresh) == 2 * 3 * 9
     text, same = regimes.render_reproduction(stored, fresh, atol=1e-4)  # one test item of 10,000
     assert same and "tables identical: True" in text
-    identical = sum(a["value"] == b["value"] for a, b in zip(
-        sorted(stored, key=lambda r: (r["method"], r["trial"], r["cycle"])),
-        sorted(fresh, key=lambda r: (r["method"], r["trial"], r["cycle"]))))
-    assert identical >= 50  # of 54: the rest differ in the last bits of this machine's BLAS
