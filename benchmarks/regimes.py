@@ -377,8 +377,10 @@ def _paper_rows() -> List[Dict]:
 
 
 def load_rows(results: Path = RESULTS) -> List[Dict]:
-    """Every regime row, plus the paper-protocol study's."""
-    return load_study(results) + _paper_rows()
+    """Every regime row under ``results``, plus, for the committed studies,
+    the paper-protocol study's."""
+    paper = Path(results).resolve() == RESULTS.resolve()
+    return load_study(results) + (_paper_rows() if paper else [])
 
 
 #: The simple baselines the default must not be behind: per study, the one
@@ -684,10 +686,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     table = sub.add_parser("table", help="print the wins/ties/losses table")
     table.add_argument("--report", type=Path, default=None,
                        help="also write it with every study's per-cycle intervals here")
+    table.add_argument("--results-dir", type=Path, default=RESULTS,
+                       help="the rows to tabulate (default: the committed studies)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     if args.command == "table":
-        rows = load_rows()
+        rows = load_rows(args.results_dir)
         print(render_report(rows).split("\n\n### ")[0])
         if args.report:
             args.report.write_text(render_report(rows) + "\n")
