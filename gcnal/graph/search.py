@@ -175,12 +175,18 @@ def knn_similarities(features: Tensor, k: int, *, normalized: bool = False) -> T
         if found:
             best[a:b, :found] = _block_top_k(own, found)[0]
     pairs = [(i, j) for i in range(len(blocks)) for j in range(i + 1, len(blocks))]
+    # one block of products and two of tests, reused from pair to pair (fresh
+    # ones would be new memory from the operating system each time)
+    products = torch.empty(step, step, dtype=v.dtype, device=v.device)
+    above = torch.empty(step, step, dtype=torch.bool, device=v.device)
+    above_columns = torch.empty_like(above)
     for i, j in progress_bar(pairs, "kNN search"):
         (a, b), (c, d) = blocks[i], blocks[j]
-        block = v[a:b] @ v[c:d].T
+        block = torch.matmul(v[a:b], v[c:d].T, out=products[:b - a, :d - c])
         low, high = best[a:b, -1], best[c:d, -1]
-        rows, columns = torch.nonzero((block > low[:, None]) | (block > high[None, :]),
-                                      as_tuple=True)
+        test = torch.gt(block, low[:, None], out=above[:b - a, :d - c])
+        test |= torch.gt(block, high[None, :], out=above_columns[:b - a, :d - c])
+        rows, columns = torch.nonzero(test, as_tuple=True)
         values = block[rows, columns]
         into_rows, into_columns = values > low[rows], values > high[columns]
         _merge_top_k(best[a:b], rows[into_rows], values[into_rows])
