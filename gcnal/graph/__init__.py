@@ -15,7 +15,7 @@ from .base import NORMALIZATIONS, PoolAdjacency
 from .build import DENSE_MEMORY, GRAPHS, build_adjacency, pool_graph, to_networkx
 from .cosine import CosineAdjacency, cosine_adjacency, l2_normalize
 from .knn import KNNAdjacency, RowBlock
-from .search import FAISS_NPROBE, KNN_BACKENDS, knn_search
+from .search import FAISS_NPROBE, KNN_BACKENDS, knn_search, knn_similarities
 
 __all__ = [
     "DENSE_MEMORY",
@@ -30,6 +30,7 @@ __all__ = [
     "build_adjacency",
     "cosine_adjacency",
     "knn_search",
+    "knn_similarities",
     "l2_normalize",
     "pool_graph",
     "to_networkx",

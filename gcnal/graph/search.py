@@ -134,6 +134,83 @@ def knn_search(features: Tensor, k: int, backend: str = "torch", *,
     return index, similarity
 
 
+#: Rows (and columns) of a block of :func:`knn_similarities`: about a thousand
+#: keep the block's products near the BLAS peak and the block within a
+#: shared cache.
+_PAIR_BLOCK = 1024
+
+
+def knn_similarities(features: Tensor, k: int, *, normalized: bool = False) -> Tensor:
+    r"""Each row's :math:`k` largest cosine similarities to the other rows,
+    :math:`(N, k)`, largest first: the ``similarity`` of
+    :func:`knn_search`'s exact ``"torch"`` search, without the indices, from
+    half its products.
+
+    :math:`S = VV^\top` is symmetric, so the rows are cut into blocks
+    :math:`I` and each pair :math:`I \le J` is multiplied once, :math:`S_{IJ}
+    = V_I V_J^\top`, serving rows :math:`I` (its rows) and rows :math:`J` (its
+    columns). Each row keeps its :math:`k` largest values so far, first from
+    its own block; :math:`\tau_i`, the :math:`k`-th of them, only rises, and
+    an entry of a later block can enter row :math:`i`'s values only if
+    :math:`S_{ij} > \tau_i` (an entry equal to :math:`\tau_i` leaves the
+    :math:`k` values as they are), so only the entries above
+    :math:`\min(\tau_i, \tau_j)` are read out and merged (about
+    :math:`k \ln(N / b)` per row over the whole pass for a block of
+    :math:`b` rows). The values are products of the same rows as
+    :func:`knn_search`'s, so equal to its values wherever the BLAS sums a
+    product's terms in the same order for both matrix shapes (on the CPU
+    for blocks of tens of rows or more, compared bit for bit in the tests;
+    tiny blocks may differ in the last bit). Self-matches are excluded.
+    """
+    n = features.size(0)
+    check_int(k, "k", "knn_similarities", low=1, high=n - 1, detail=f"fewer than the {n} items")
+    v = features.float() if normalized else l2_normalize(features.float())
+    step = min(n, _PAIR_BLOCK)
+    blocks = [(start, min(start + step, n)) for start in range(0, n, step)]
+    best = torch.full((n, k), float("-inf"), dtype=v.dtype, device=v.device)
+    for a, b in blocks:
+        own = v[a:b] @ v[a:b].T
+        own.fill_diagonal_(float("-inf"))
+        found = min(k, b - a - 1)
+        if found:
+            best[a:b, :found] = _block_top_k(own, found)[0]
+    pairs = [(i, j) for i in range(len(blocks)) for j in range(i + 1, len(blocks))]
+    # one block of products and two of tests, reused from pair to pair (fresh
+    # ones would be new memory from the operating system each time)
+    products = torch.empty(step, step, dtype=v.dtype, device=v.device)
+    above = torch.empty(step, step, dtype=torch.bool, device=v.device)
+    above_columns = torch.empty_like(above)
+    for i, j in progress_bar(pairs, "kNN search"):
+        (a, b), (c, d) = blocks[i], blocks[j]
+        block = torch.matmul(v[a:b], v[c:d].T, out=products[:b - a, :d - c])
+        low, high = best[a:b, -1], best[c:d, -1]
+        test = torch.gt(block, low[:, None], out=above[:b - a, :d - c])
+        test |= torch.gt(block, high[None, :], out=above_columns[:b - a, :d - c])
+        rows, columns = torch.nonzero(test, as_tuple=True)
+        values = block[rows, columns]
+        into_rows, into_columns = values > low[rows], values > high[columns]
+        _merge_top_k(best[a:b], rows[into_rows], values[into_rows])
+        _merge_top_k(best[c:d], columns[into_columns], values[into_columns])
+    return best
+
+
+def _merge_top_k(best: Tensor, rows: Tensor, values: Tensor) -> None:
+    r"""In place, each row of ``best`` (its :math:`k` largest values so far,
+    largest first) becomes the :math:`k` largest of itself and the
+    ``values`` whose ``rows`` entry is that row."""
+    if not rows.numel():
+        return
+    counts = torch.bincount(rows, minlength=best.size(0))
+    order = torch.argsort(rows, stable=True)
+    rows, values = rows[order], values[order]
+    slot = torch.arange(rows.numel(), device=rows.device) - (counts.cumsum(0) - counts)[rows]
+    grown = torch.full((best.size(0), best.size(1) + int(counts.max())), float("-inf"),
+                       dtype=best.dtype, device=best.device)
+    grown[:, :best.size(1)] = best
+    grown[rows, best.size(1) + slot] = values
+    best.copy_(grown.topk(best.size(1), dim=1).values)
+
+
 def _faiss_search(v: Tensor, k: int, approximate: bool) -> Tuple[Tensor, Tensor]:
     r""":func:`knn_search` with faiss on unit rows ``v``: :math:`k + 1`
     neighbours per query, the query itself (wherever ties put it) dropped."""

@@ -3,7 +3,7 @@ recommended selector."""
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -20,7 +20,7 @@ from .typiclust import typicality
 RADIUS_SAMPLE = 512
 _RADIUS_BLOCK = 32
 #: Items of the score order the greedy scan reads at a time.
-_SCAN_ROWS = 64
+_SCAN_ROWS = 256
 
 
 def percentile_rank(values: Tensor) -> Tensor:
@@ -63,52 +63,78 @@ def radius_picks(score: Tensor, vectors: Tensor, available: Tensor, delta: Tenso
     Lazily, in score order: an item rejected at radius :math:`r` stays
     rejected while :math:`r` holds (its :math:`\delta` only falls), so a scan
     of the score order resumes where the last pick was found and restarts
-    only when :math:`r` halves, and an item's :math:`\delta` is brought up to
-    date (one product with the picks it has not seen) only when the scan
-    reaches it. So a pick costs a product with the picks for the few items
-    the scan reads, not one over the whole pool.
+    only when :math:`r` halves (:func:`_scan_picks`).
     """
     order = torch.argsort(score, descending=True, stable=True)
     order = order[available[order]]
+    picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
+    radius_in_force: List[float] = []
+    scan = _scan_picks(order, vectors, delta, radius, budget)
+    for count in progress_bar(range(budget), "typical_diverse picks"):
+        picks[count], radius_now = next(scan)
+        radius_in_force.append(max(radius_now, 0.0))
+    return picks, radius_in_force
+
+
+def _scan_picks(order: Tensor, vectors: Tensor, delta: Tensor, radius: float,
+                budget: int) -> Iterator[Tuple[int, float]]:
+    r""":func:`radius_picks`'s picks in pick order, each with the :math:`r`
+    in force, from a scan of ``order`` (the available items, best first)
+    :data:`_SCAN_ROWS` items at a time.
+
+    An item's :math:`\delta` is brought up to date (one product with the
+    picks it has not seen) only when the scan reaches it, so the products
+    cover the items the scan reads, not the whole pool at each pick. Within
+    a window the items are then read in order: the first with
+    :math:`\delta_i > r` is picked, the window's items are compared with it
+    (one matrix-vector product) and the reading goes on after it, so a pick
+    costs a few operations on one window.
+    """
     n, h = vectors.shape
     taken = torch.zeros(n, dtype=torch.bool, device=vectors.device)
     seen = torch.zeros(n, dtype=torch.long, device=vectors.device)  # picks folded into delta
     picked_vectors = torch.empty(budget, h, dtype=vectors.dtype, device=vectors.device)
-    picks = torch.empty(budget, dtype=torch.long, device=vectors.device)
-    radius_in_force: List[float] = []
     tested = True  # False once only NaN distances are left: the test goes
-    position = 0
-    for count in progress_bar(range(budget), "typical_diverse picks"):
-        while True:
-            if position >= order.numel():  # nothing left outside the balls
-                if radius >= 0:
-                    radius = radius / 2 if radius > 1e-6 else -1.0
-                else:
-                    tested = False
-                position = 0
-                continue
-            chunk = order[position:position + _SCAN_ROWS]
-            live = torch.nonzero(~taken[chunk], as_tuple=True)[0]
-            if live.numel() and tested:
-                items = chunk[live]
-                first = int(seen[items].min())
-                if first < count:
-                    # unit vectors: |v_i - v_p|^2 = 2 - 2 v_i . v_p
-                    new = (2.0 - 2.0 * (vectors[items] @ picked_vectors[first:count].T)
-                           ).clamp_(min=0).sqrt_().amin(dim=1)
-                    delta[items] = torch.minimum(delta[items], new)
-                    seen[items] = count
-                live = live[delta[items] > radius]
-            if live.numel():
-                break
-            position += _SCAN_ROWS
-        position += int(live[0]) + 1  # what the scan passed is rejected or taken
-        pick = chunk[live[0]]
-        taken[pick] = True
-        picks[count] = pick
-        picked_vectors[count] = vectors[pick]
-        radius_in_force.append(max(radius, 0.0))
-    return picks, radius_in_force
+    count = position = 0
+    while True:
+        if position >= order.numel():  # nothing left outside the balls
+            if radius >= 0:
+                radius = radius / 2 if radius > 1e-6 else -1.0
+            else:
+                tested = False
+            position = 0
+            continue
+        window = order[position:position + _SCAN_ROWS]
+        position += _SCAN_ROWS
+        items = window[~taken[window]]
+        if not items.numel():
+            continue
+        if not tested:
+            for item in items.tolist():
+                taken[item] = True
+                yield item, radius
+            continue
+        rows = vectors[items]
+        first = int(seen[items].min())
+        distance = delta[items]
+        if first < count:
+            # unit vectors: |v_i - v_p|^2 = 2 - 2 v_i . v_p
+            distance = torch.minimum(distance, (2.0 - 2.0 * (rows @ picked_vectors[first:count].T))
+                                     .clamp_(min=0).sqrt_().amin(dim=1))
+        outside = torch.nonzero(distance > radius, as_tuple=True)[0]
+        while outside.numel():  # the window's first item outside the balls
+            at = int(outside[0])
+            taken[items[at]] = True
+            picked_vectors[count] = rows[at]
+            count += 1
+            yield int(items[at]), radius
+            # the whole window sees the pick (its earlier items too: they are
+            # read again once the radius halves)
+            torch.minimum(distance, (2.0 - 2.0 * (rows @ rows[at])).clamp_(min=0).sqrt_(),
+                          out=distance)
+            outside = torch.nonzero(distance[at + 1:] > radius, as_tuple=True)[0] + at + 1
+        delta[items] = distance
+        seen[items] = count
 
 
 def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,

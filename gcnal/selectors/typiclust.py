@@ -24,18 +24,23 @@ def typicality(points: Tensor, k: int = 20, backend: str = "torch", *,
         \in \operatorname{kNN}(\mathbf{x})} \lVert \mathbf{x} - \mathbf{x}_j
         \rVert\Big)^{-1},
 
-    by :func:`~gcnal.graph.knn_search` (its ``backend``) on L2-normalised
-    points (distance :math:`\sqrt{2 - 2\cos}`), memory :math:`O(nk)`. With
+    by :func:`~gcnal.graph.knn_search` (its ``backend``; the exact
+    ``"torch"`` one by :func:`~gcnal.graph.knn_similarities`, the same
+    values from half the products) on L2-normalised points (distance
+    :math:`\sqrt{2 - 2\cos}`), memory :math:`O(nk)`. With
     fewer than two points every typicality is 0. ``normalized=True``: the
     points are unit rows already (see :func:`~gcnal.graph.knn_search`).
     """
-    from ..graph import knn_search
+    from ..graph import knn_search, knn_similarities
 
     n = points.size(0)
     k = min(k, n // 2)
     if k < 1:
         return torch.zeros(n, device=points.device)
-    _, sim = knn_search(points, k, backend, normalized=normalized)
+    if backend == "torch":
+        sim = knn_similarities(points, k, normalized=normalized)
+    else:
+        _, sim = knn_search(points, k, backend, normalized=normalized)
     mean = (2.0 - 2.0 * sim).clamp_min(0).sqrt().mean(dim=1)
     return 1.0 / (mean + 1e-8)
 
