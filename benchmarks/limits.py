@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Dict, List
@@ -41,7 +40,7 @@ from typing import Dict, List
 import numpy as np
 import torch
 
-from .results_io import append_rows, describe_device, git_commit, utc_now
+from .results_io import append_rows, provenance
 from .scale import make_pool
 
 RESULTS = Path(__file__).resolve().parent / "results" / "limits"
@@ -198,10 +197,7 @@ def main(argv=None) -> List[Dict]:
                         help="the default's knn_backend option (default: %(default)s)")
     parser.add_argument("--results", type=Path, default=RESULTS / "limits.jsonl")
     args = parser.parse_args(argv)
-    stamp = {"command": " ".join(["python -m benchmarks.limits"]
-                                 + (sys.argv[1:] if argv is None else list(argv))),
-             "commit": git_commit(), "machine": describe_device("cpu"), "seed": args.seed,
-             "date": utc_now()}
+    stamp = {**provenance("limits", argv), "seed": args.seed}
     rows, threads = [], torch.get_num_threads()
     try:
         if "kcenter" in args.items:

@@ -322,15 +322,15 @@ def study_rows(study: Study, pool: Pool, result, trial: int) -> List[Dict]:
     selection made after scoring it (its time and, for classification, the
     class spread of its picks) and the provenance."""
     curve = sorted(result.rows, key=lambda r: r["cycle"])
+    stamp = {"seed": trial, "commit": git_commit(), "device": describe_device("cpu"),
+             "date": utc_now(), "config": asdict(study), "versions": package_versions(),
+             "command": " ".join(["python -m benchmarks.regimes"] + sys.argv[1:])}
     rows = []
     for row, following in zip(curve, curve[1:] + [None]):
         out = {"study": study.name, "role": study.role, "task": study.task,
                "method": row["method"], "trial": trial, "cycle": row["cycle"],
                "labelled": row["labelled"], "metric": result.metric, "value": row["value"],
-               "selection_time_s": 0.0, "seed": trial, "commit": git_commit(),
-               "device": describe_device("cpu"), "date": utc_now(), "config": asdict(study),
-               "versions": package_versions(),
-               "command": " ".join(["python -m benchmarks.regimes"] + sys.argv[1:])}
+               "selection_time_s": 0.0, **stamp}
         if following is not None:
             out["selection_time_s"] = round(following["selection_seconds"], 3)
             if pool.num_classes:

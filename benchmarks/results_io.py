@@ -14,10 +14,11 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence
 
 __all__ = [
     "REQUIRED_KEYS",
@@ -108,6 +109,14 @@ def load_study(folder: Path) -> List[Dict]:
     for path in sorted(Path(folder).rglob("*.jsonl")):
         rows.extend(read_rows(path))
     return rows
+
+
+def provenance(module: str, argv: Optional[Sequence[str]] = None) -> Dict[str, str]:
+    """A run's stamp for its rows: the command (``python -m benchmarks.<module>``
+    with ``argv``, else the process's arguments), commit, machine and date."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return {"command": " ".join([f"python -m benchmarks.{module}"] + args),
+            "commit": git_commit(), "machine": describe_device("cpu"), "date": utc_now()}
 
 
 def package_versions(names=("gcnal", "numpy", "scikit-learn", "torch")) -> Dict[str, str]:

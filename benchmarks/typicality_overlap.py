@@ -28,14 +28,13 @@ machine, seed, date).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Dict, List
 
 import numpy as np
 import torch
 
-from .results_io import append_rows, describe_device, git_commit, utc_now
+from .results_io import append_rows, provenance
 
 RESULTS = Path(__file__).resolve().parent / "results" / "typicality_overlap"
 POOLS = ("make_pool", "gaussian", "fashion_mnist", "cifar10")
@@ -125,9 +124,7 @@ def main(argv=None) -> List[Dict]:
     args = parser.parse_args(argv)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    stamp = {"command": " ".join(["python -m benchmarks.typicality_overlap"]
-                                 + (sys.argv[1:] if argv is None else list(argv))),
-             "commit": git_commit(), "machine": describe_device("cpu"), "date": utc_now()}
+    stamp = provenance("typicality_overlap", argv)
     try:
         rows = [{**stamp, "seed": seed, **row} for pool in args.pools
                 for seed in args.pool_seeds for row in pool_rows(pool, seed, args)]

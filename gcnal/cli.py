@@ -173,8 +173,7 @@ examples:
       --initial 20 --budget 20 --cycles 5 --seeds 0 1 2 --out results.md
   gcnal evaluate --features feats.npy --labels labels.npy --test-features test.npy \\
       --test-labels test_labels.npy --resume rows.jsonl --out results.json --plot curves.png
-
-  gcnal evaluate --features feats.npy --labels targets.npy --learner ridge \
+  gcnal evaluate --features feats.npy --labels targets.npy --learner ridge \\
       --methods random typiclust coreset --budget 20 40 80 160
 
 The learner (pip install 'gcnal[demo]'), retrained from scratch each cycle, is
