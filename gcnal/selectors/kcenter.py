@@ -6,6 +6,7 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
+from ..nn import one_thread
 from ..progress import progress_bar
 from ..scaling import divide_by_power_of_two
 from ..subset import draw_subset
@@ -56,7 +57,9 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
     nonzero at any scale (no float32 overflow at :math:`10^{20}`, no
     underflow to ties at :math:`10^{-30}`). Centres and picks are retired at
     :math:`-\infty`, a value no update touches, so even a non-finite
-    distance cannot make a centre or an earlier pick win the argmax.
+    distance cannot make a centre or an earlier pick win the argmax. The
+    first distances use every torch thread; the picks run on one
+    (:func:`~gcnal.nn.one_thread`).
 
     Args:
         points (torch.Tensor): :math:`(N, h)` points.
@@ -76,18 +79,19 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
     picks = torch.empty(budget, dtype=torch.long, device=points.device)
     picked_sq_dist = torch.empty(budget, dtype=points.dtype, device=points.device)
     cold_start = not bool(centre_mask.any())
-    for step in progress_bar(range(budget), "k-center picks"):
-        if step == 0 and cold_start:
-            candidates = torch.nonzero(~centre_mask, as_tuple=True)[0]
-            draw = torch.randint(candidates.numel(), (1,), generator=generator,
-                                 device=candidates.device)
-            pick = candidates[draw[0]]
-        else:  # centres and earlier picks are retired at -inf
-            pick = torch.argmax(state.sq_dist)
-        picks[step] = pick
-        picked_sq_dist[step] = state.sq_dist[pick]
-        state.retire(int(pick))
-        state.add(int(pick))
+    with one_thread():  # each pick is a few small operations
+        for step in progress_bar(range(budget), "k-center picks"):
+            if step == 0 and cold_start:
+                candidates = torch.nonzero(~centre_mask, as_tuple=True)[0]
+                draw = torch.randint(candidates.numel(), (1,), generator=generator,
+                                     device=candidates.device)
+                pick = candidates[draw[0]]
+            else:  # centres and earlier picks are retired at -inf
+                pick = torch.argmax(state.sq_dist)
+            picks[step] = pick
+            picked_sq_dist[step] = state.sq_dist[pick]
+            state.retire(int(pick))
+            state.add(int(pick))
     return picks, picked_sq_dist.sqrt() * scale
 
 
