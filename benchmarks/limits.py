@@ -1,6 +1,6 @@
 r"""gcnal beside its anchor, each pair measured in the same run (issue 17).
 
-    python -m benchmarks.limits                      # both items, the issue's sizes
+    python -m benchmarks.limits                      # every item, the issue's sizes
     python -m benchmarks.limits --items kcenter --rounds 2
     python -m benchmarks.limits --items default --default-budgets 100 1000
 
@@ -15,6 +15,12 @@ Items:
   all). Each side's wall time and the cover radius its picks leave,
   :math:`\max_{i \in U} \min_{j \in L \cup P} \lVert \mathbf{x}_i -
   \mathbf{x}_j \rVert`, computed the same way for both.
+- ``paper``: UncertainGCN in the Sequential GCN paper's setting
+  (``--paper-unlabelled`` + ``--paper-labelled`` items, ``--paper-dim``
+  dimensions, budget ``--paper-budget``, ``--paper-epochs`` epochs; the
+  pool of :func:`benchmarks.select_speed.paper_pool`) against the original
+  code's path (``benchmarks/reference``), both with ``--threads`` threads,
+  and the share of picks they have in common.
 - ``default``: the default method (``gcnal.select`` without ``method``)
   against margin sampling on a ``--default-size`` x ``--default-dim``
   pool of the same kind, one torch thread, ``--default-labelled`` labelled
@@ -44,7 +50,7 @@ from .results_io import append_rows, provenance
 from .scale import make_pool
 
 RESULTS = Path(__file__).resolve().parent / "results" / "limits"
-ITEMS = ("kcenter", "default")
+ITEMS = ("kcenter", "paper", "default")
 
 
 def cover_radius(features: torch.Tensor, labelled: torch.Tensor, picks) -> float:
@@ -117,6 +123,42 @@ def kcenter_rows(args) -> List[Dict]:
     return rows
 
 
+def paper_rows(args) -> List[Dict]:
+    """UncertainGCN in the paper's setting: gcnal against the original
+    code's path (``benchmarks/reference``), ``--threads`` threads."""
+    import gcnal
+    from .reference import original_sequential_gcn as original
+    from .select_speed import PAPER_OPTIONS, paper_pool
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    unlabelled, budget, epochs = args.paper_unlabelled, args.paper_budget, args.paper_epochs
+    features, labelled = paper_pool(unlabelled, args.paper_labelled, args.paper_dim, args.seed)
+    options = {"epochs": epochs, **PAPER_OPTIONS}
+    sides = {
+        "gcnal": lambda: gcnal.select(features, labelled, budget, method="uncertain_gcn",
+                                      seed=args.seed, options=options).numpy(),
+        "original code path": lambda: np.asarray(
+            original.uncertain_gcn(features, unlabelled, budget, epochs=epochs)[0]),
+    }
+    setting = {"item": "paper", "method": "uncertain_gcn", "n": len(features),
+               "d": features.size(1), "labelled": args.paper_labelled, "budget": budget,
+               "epochs": epochs, "threads": torch.get_num_threads()}
+    rows = []
+    for round_ in range(args.rounds):
+        order = list(sides) if round_ % 2 == 0 else list(sides)[::-1]
+        picks, seconds, cpu = {}, {}, {}
+        for side in order:
+            picks[side], seconds[side], cpu[side] = _timed(sides[side])
+        shared = len(set(picks["gcnal"].tolist()) & set(picks["original code path"].tolist()))
+        rows.append({**setting, "round": round_, "order": order, "gcnal_s": seconds["gcnal"],
+                     "anchor": "original code path", "anchor_s": seconds["original code path"],
+                     "speed_up": seconds["original code path"] / seconds["gcnal"],
+                     "gcnal_cpu_s": cpu["gcnal"], "anchor_cpu_s": cpu["original code path"],
+                     "picks_shared": shared / budget})
+    return rows
+
+
 def default_rows(args) -> List[Dict]:
     """The default method against margin sampling, one thread."""
     import gcnal
@@ -184,11 +226,17 @@ def main(argv=None) -> List[Dict]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--threads", type=int, default=None,
-                        help="kcenter: threads of torch and of numpy's BLAS (default: all)")
+                        help="kcenter and paper: threads of torch (and, for kcenter, of "
+                             "numpy's BLAS; default: all)")
     parser.add_argument("--kcenter-size", type=int, default=50_000)
     parser.add_argument("--kcenter-dim", type=int, default=512)
     parser.add_argument("--kcenter-labelled-fraction", type=float, default=0.2)
     parser.add_argument("--kcenter-budget", type=int, default=1_000)
+    parser.add_argument("--paper-unlabelled", type=int, default=10_000)
+    parser.add_argument("--paper-labelled", type=int, default=1_000)
+    parser.add_argument("--paper-dim", type=int, default=512)
+    parser.add_argument("--paper-budget", type=int, default=1_000)
+    parser.add_argument("--paper-epochs", type=int, default=200)
     parser.add_argument("--default-size", type=int, default=20_000)
     parser.add_argument("--default-dim", type=int, default=128)
     parser.add_argument("--default-labelled", type=int, default=300)
@@ -202,6 +250,8 @@ def main(argv=None) -> List[Dict]:
     try:
         if "kcenter" in args.items:
             rows += kcenter_rows(args)
+        if "paper" in args.items:
+            rows += paper_rows(args)
         if "default" in args.items:
             rows += default_rows(args)
     finally:

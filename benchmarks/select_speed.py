@@ -28,9 +28,25 @@ from benchmarks.results_io import append_row, describe_device, git_commit, utc_n
 RESULTS = Path(__file__).parent / "results" / "select_speed"
 
 
+#: gcnal's options that match the original code's sampler (its column
+#: normalisation of the adjacency), besides the epochs.
+PAPER_OPTIONS = {"normalization": "column"}
+
+
+def paper_pool(unlabelled: int, labelled: int, dim: int, seed: int):
+    """The setting's seeded pool: ReLU'd Gaussian features, the unlabelled
+    subset first and the labelled items last (the original code's layout)."""
+    n = unlabelled + labelled
+    g = torch.Generator().manual_seed(seed)
+    features = torch.relu(torch.randn(n, dim, generator=g))
+    mask = torch.zeros(n, dtype=torch.bool)
+    mask[unlabelled:] = True
+    return features, mask
+
+
 def run_gcnal(features, labelled, args, label, sampler_options=None):
     start = time.perf_counter()
-    options = {"epochs": args.epochs, "normalization": "column", **(sampler_options or {})}
+    options = {"epochs": args.epochs, **PAPER_OPTIONS, **(sampler_options or {})}
     sel = gcnal.select(features, labelled, args.budget, method="uncertain_gcn", seed=args.seed,
                        options=options, return_info=True)
     total = time.perf_counter() - start
@@ -93,11 +109,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    n = args.unlabelled + args.labelled
-    g = torch.Generator().manual_seed(args.seed)
-    features = torch.relu(torch.randn(n, args.dim, generator=g))
-    labelled = torch.zeros(n, dtype=torch.bool)
-    labelled[args.unlabelled:] = True  # the original layout: subset first, labelled last
+    features, labelled = paper_pool(args.unlabelled, args.labelled, args.dim, args.seed)
 
     runs = [run_gcnal(features, labelled, args, "gcnal, non-negative features"),
             run_gcnal(features - features.mean(0), labelled, args, "gcnal, signed features")]

@@ -18,10 +18,13 @@ pytest.importorskip("skactiveml")
 def test_limits_measures_each_item_beside_its_anchor_and_writes_stamped_rows(tmp_path, capsys):
     out = tmp_path / "limits.jsonl"
     main(["--kcenter-size", "600", "--kcenter-dim", "8", "--kcenter-budget", "20",
+          "--paper-unlabelled", "200", "--paper-labelled", "50", "--paper-dim", "16",
+          "--paper-budget", "10", "--paper-epochs", "5",
           "--default-size", "500", "--default-dim", "8", "--default-labelled", "20",
           "--default-budgets", "10", "--rounds", "2", "--results", str(out)])
     rows = read_rows(out)
-    assert [r["item"] for r in rows] == ["kcenter", "kcenter", "default", "default"]
+    assert [r["item"] for r in rows] == ["kcenter", "kcenter", "paper", "paper",
+                                         "default", "default"]
     assert rows[0]["order"] == rows[1]["order"][::-1]  # rounds alternate the order
     for row in rows:
         assert row["gcnal_s"] > 0 and row["anchor_s"] > 0 and row["speed_up"] > 0
@@ -32,5 +35,8 @@ def test_limits_measures_each_item_beside_its_anchor_and_writes_stamped_rows(tmp
     # the same greedy: scikit-activeml's CoreSet picks what gcnal's does
     assert kcenter["picks_shared"] == 1.0
     assert kcenter["gcnal_cover_radius"] == pytest.approx(kcenter["anchor_cover_radius"])
-    assert rows[2]["threads"] == 1 and rows[2]["anchor"] == "margin"
+    paper = rows[2]
+    assert paper["n"] == 250 and paper["budget"] == 10 and paper["epochs"] == 5
+    assert paper["anchor"] == "original code path" and 0 <= paper["picks_shared"] <= 1
+    assert rows[4]["threads"] == 1 and rows[4]["anchor"] == "margin"
     assert "| kcenter | 600 x 8 |" in capsys.readouterr().out
