@@ -23,7 +23,8 @@ Items:
   and the share of picks they have in common.
 - ``default``: the default method (``gcnal.select`` without ``method``)
   against margin sampling on a ``--default-size`` x ``--default-dim``
-  pool of the same kind, one torch thread, ``--default-labelled`` labelled
+  pool of the same kind, ``--default-threads`` torch threads (default one),
+  ``--default-labelled`` labelled
   items, for each of ``--default-budgets``, both given the same class
   probabilities (a seeded softmax of a linear map of the features); the
   default's typicality search with ``--default-knn-backend`` (its
@@ -160,11 +161,12 @@ def paper_rows(args) -> List[Dict]:
 
 
 def default_rows(args) -> List[Dict]:
-    """The default method against margin sampling, one thread."""
+    """The default method against margin sampling, ``--default-threads``
+    torch threads (the issue's setting: one)."""
     import gcnal
     from gcnal.api import DEFAULT_METHOD
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.default_threads)
     features, _ = make_pool(args.default_size, args.default_dim, args.seed, "cpu")
     g = torch.Generator().manual_seed(args.seed + 1)
     labelled = torch.zeros(len(features), dtype=torch.bool)
@@ -186,7 +188,8 @@ def default_rows(args) -> List[Dict]:
             seconds = {side: timed[side][1] for side in timed}
             rows.append({"item": "default", "method": DEFAULT_METHOD,
                          "n": len(features), "d": features.size(1),
-                         "labelled": args.default_labelled, "budget": budget, "threads": 1,
+                         "labelled": args.default_labelled, "budget": budget,
+                         "threads": args.default_threads,
                          "knn_backend": args.default_knn_backend,
                          "round": round_, "order": order, "gcnal_s": seconds["gcnal default"],
                          "anchor": "margin", "anchor_s": seconds["margin"],
@@ -241,6 +244,8 @@ def main(argv=None) -> List[Dict]:
     parser.add_argument("--default-dim", type=int, default=128)
     parser.add_argument("--default-labelled", type=int, default=300)
     parser.add_argument("--default-budgets", type=int, nargs="+", default=[100, 1_000])
+    parser.add_argument("--default-threads", type=int, default=1,
+                        help="the default item's torch threads (default: %(default)s)")
     parser.add_argument("--default-knn-backend", default="torch",
                         help="the default's knn_backend option (default: %(default)s)")
     parser.add_argument("--results", type=Path, default=RESULTS / "limits.jsonl")
