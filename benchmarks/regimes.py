@@ -657,6 +657,19 @@ def render_reproduction(stored: List[Dict], fresh: List[Dict],
     return "\n".join(lines), ok and tables_equal
 
 
+def options_json(text: str) -> Dict:
+    """``--options``' JSON object, a ``compute_dtype`` given by its torch
+    name (``"bfloat16"``) made that dtype, which JSON cannot write."""
+    options = json.loads(text)
+    name = options.get("compute_dtype") if isinstance(options, dict) else None
+    if isinstance(name, str):
+        if not isinstance(getattr(torch, name, None), torch.dtype):
+            raise argparse.ArgumentTypeError(f"compute_dtype: a torch dtype name such as "
+                                             f"'bfloat16', not {name!r}")
+        options["compute_dtype"] = getattr(torch, name)
+    return options
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.regimes", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -670,9 +683,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     run.add_argument("--data-dir", default=None)
     run.add_argument("--threads", type=int, default=1)
     run.add_argument("--results-dir", type=Path, default=RESULTS)
-    run.add_argument("--options", type=json.loads, default=None,
+    run.add_argument("--options", type=options_json, default=None,
                      help="JSON options={...} for every selection, e.g. '{\"early_stop\": 0.99}' "
-                          "(give the arm its own --results-dir: rows keep the method's name)")
+                          "or '{\"compute_dtype\": \"bfloat16\"}' (give the arm its own "
+                          "--results-dir: rows keep the method's name)")
     check = sub.add_parser("reproduce", help="run stored rows again through gcnal.evaluate and "
                                              "compare (exit 1 when any number differs)")
     check.add_argument("--study", default="fmnist_small", choices=list(STUDIES))

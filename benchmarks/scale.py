@@ -7,6 +7,8 @@ small-text's; dense against kNN; the kNN search backends.
     python -m benchmarks.scale epoch-ab --sizes 100000 --dims 128 --threads 1 [--graph dense]
     python -m benchmarks.scale early-stop --sizes 100000 --dims 128 --epochs 200 \
         --methods uncertain_gcn core_gcn --knn-backend ivf
+    python -m benchmarks.scale precision --sizes 100000 --dims 128 --epochs 200 \
+        --methods uncertain_gcn --knn-backend ivf   # bfloat16 first layer against float32
     python -m benchmarks.scale coreset-vs-small-text --size 50000   # pip install small-text
     python -m benchmarks.scale sizes --sizes 100000 --dims 128 --methods core_gcn \
         --knn-backend faiss-approx --bf16 --candidates 20000 --threads 1   # pip install faiss-cpu
@@ -341,6 +343,62 @@ def early_stop_rows(args) -> list:
     return rows
 
 
+def precision_rows(args) -> list:
+    r"""The bfloat16 first layer (``compute_dtype=torch.bfloat16``) against
+    float32, one pool at a time: one kNN graph (``--knn-backend``), then for
+    each of ``--methods`` (GNN presets) the preset's training of ``--epochs``
+    epochs, scoring and selector in each precision, from the same seed, as
+    :func:`gcnal.select` runs them. A row per method: both training times and
+    the share of the float32 picks (budget 1% of N) that the bfloat16 picks
+    keep, :math:`|P_{32} \cap P_{16}| / |P_{32}|`."""
+    from gcnal.graph import build_adjacency
+    from gcnal.methods import resolve_method
+    from gcnal.methods.base import run_selector
+    from gcnal.methods.gnn import GNNMethod
+    from gcnal.samplers.early_stop import pick_overlap
+    from gcnal.seeding import make_generator
+
+    set_threads(args.threads, args.knn_backend != "torch")
+    rows = []
+    for n in args.sizes:
+        for d in args.dims:
+            features, labelled = make_pool(n, d, args.seed, args.device, args.labelled_fraction)
+            budget = max(1, n // 100)
+            start = time.perf_counter()
+            adj, _ = build_adjacency(features, "knn", "row", args.k, knn_backend=args.knn_backend)
+            graph_seconds = time.perf_counter() - start
+            for name in args.methods:
+                method = resolve_method(name)
+                if not isinstance(method, GNNMethod):
+                    raise SystemExit(f"precision: --methods takes GNN presets (a sampler to "
+                                     f"train), not {name!r}")
+                picks, seconds = {}, {}
+                for precision, dtype in (("float32", None), ("bfloat16", torch.bfloat16)):
+                    given = {"epochs": args.epochs, **({"compute_dtype": dtype} if dtype else {})}
+                    settings = method.check_options(given)
+                    generator = make_generator(args.seed, features.device)
+                    start = time.perf_counter()
+                    scores, embeddings, _, _ = method.train_and_score(adj, labelled, budget,
+                                                                      settings, generator)
+                    seconds[precision] = time.perf_counter() - start
+                    picks[precision] = run_selector(method.selector, scores, embeddings, labelled,
+                                                    budget, generator,
+                                                    method.values(settings, "selector"))[0]
+                shared = pick_overlap(picks["float32"], picks["bfloat16"], n)
+                rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
+                             "n": n, "d": d, "k": args.k, "method": name,
+                             "knn_backend": args.knn_backend, "budget": budget,
+                             "epochs": args.epochs, "graph_seconds": graph_seconds,
+                             "train_seconds_float32": seconds["float32"],
+                             "train_seconds_bfloat16": seconds["bfloat16"],
+                             "picks_shared": shared,
+                             "picks_head_float32": picks["float32"][:20].tolist(),
+                             "picks_head_bfloat16": picks["bfloat16"][:20].tolist()})
+                print(f"| {name} | {n:,} | {d} | {args.epochs} | {seconds['float32']:.1f} | "
+                      f"{seconds['bfloat16']:.1f} | {shared:.4f} |", flush=True)
+    return rows
+
+
 def run_units(study: str, units, results_dir: Path, fresh: bool = False) -> list:
     """Measure each unit of ``units`` (pairs of a settings dict, its key, and
     a function returning its rows) unless error-free rows with the same key
@@ -408,7 +466,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("study", choices=["sizes", "dense-vs-knn", "coreset-vs-small-text",
-                                          "knn-search", "epoch-ab", "early-stop", "one"])
+                                          "knn-search", "epoch-ab", "early-stop", "precision",
+                                          "one"])
     parser.add_argument("config", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--size", type=int, default=50_000)
@@ -435,8 +494,8 @@ def main() -> None:
     parser.add_argument("--graph", default="knn", choices=["knn", "dense"],
                         help="epoch-ab: the pool graph (dense: factored on these pools)")
     parser.add_argument("--epochs", type=int, default=20,
-                        help="epoch-ab: epochs per round (at least 2); early-stop: the full "
-                             "training's epochs (e.g. 200)")
+                        help="epoch-ab: epochs per round (at least 2); early-stop, precision: "
+                             "the full training's epochs (e.g. 200)")
     parser.add_argument("--thresholds", type=float, nargs="+", default=[0.95, 0.98, 0.99],
                         help="early-stop: the early_stop thresholds replayed")
     parser.add_argument("--rounds", type=int, default=4,
@@ -459,6 +518,12 @@ def main() -> None:
         print("| method | N | d | threshold | stops at epoch | epochs saved | picks shared with full |\n"
               "| --- | --- | --- | --- | --- | --- | --- |")
         run_units("early_stop", per_pool(early_stop_rows, args, sizes=args.sizes, dims=args.dims),
+                  args.results_dir, args.fresh)
+        return
+    if args.study == "precision":
+        print("| method | N | d | epochs | float32 train s | bfloat16 train s | picks shared |\n"
+              "| --- | --- | --- | --- | --- | --- | --- |")
+        run_units("precision", per_pool(precision_rows, args, sizes=args.sizes, dims=args.dims),
                   args.results_dir, args.fresh)
         return
     if args.study == "knn-search":

@@ -183,3 +183,14 @@ def test_stored_rows_reproduce_through_gcnal_evaluate():
     assert len(stored) == len(fresh) == 2 * 3 * 9
     text, same = regimes.render_reproduction(stored, fresh, atol=1e-4)  # one test item of 10,000
     assert same and "tables identical: True" in text
+
+
+def test_options_name_the_bfloat16_first_layer_by_its_torch_name():
+    import argparse
+
+    import torch
+
+    assert regimes.options_json('{"compute_dtype": "bfloat16", "epochs": 50}') == \
+        {"compute_dtype": torch.bfloat16, "epochs": 50}
+    with pytest.raises(argparse.ArgumentTypeError, match="compute_dtype"):
+        regimes.options_json('{"compute_dtype": "Tensor"}')  # a torch name, not a dtype

@@ -1,4 +1,4 @@
-"""The scale benchmark's kNN-search study on a small pool."""
+"""The scale benchmark's in-process studies on small pools."""
 import argparse
 import sys
 from pathlib import Path
@@ -7,7 +7,11 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # benchmarks/ is not an installed package
     sys.path.insert(0, str(REPO))
 
-from benchmarks.scale import epoch_ab_rows, knn_search_rows  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import gcnal  # noqa: E402
+from benchmarks.scale import epoch_ab_rows, knn_search_rows, make_pool, precision_rows  # noqa: E402
 from gcnal.typing import WITH_FAISS  # noqa: E402
 
 
@@ -47,3 +51,28 @@ def test_epoch_study_times_each_speed_up_against_the_defaults_with_the_same_loss
     assert all(r["ms_per_epoch"] > 0 and len(r["ms_per_epoch_rounds"]) == 2 for r in rows.values())
     knn = epoch_ab_rows(argparse.Namespace(**{**vars(args), "graph": "knn"}))
     assert [r["arm"] for r in knn] == ["defaults", "fresh tensors"]  # no layout arm on kNN
+
+
+def test_precision_study_compares_the_picks_select_makes_in_each_precision():
+    args = argparse.Namespace(sizes=[2000], dims=[16], k=15, seed=0, threads=1, device="cpu",
+                              knn_backend="torch", epochs=5, labelled_fraction=0.05,
+                              methods=["uncertain_gcn"])
+    [row] = precision_rows(args)
+    features, labelled = make_pool(2000, 16, 0, "cpu")
+    options = {"graph": "knn", "k": 15, "knn_backend": "torch", "epochs": 5}
+    for precision, extra in (("float32", {}), ("bfloat16", {"compute_dtype": torch.bfloat16})):
+        picks = gcnal.select(features, labelled, 20, method="uncertain_gcn", seed=0,
+                             options={**options, **extra})
+        # budget 1% of N = 20: the study's picks are select's, in order
+        assert row[f"picks_head_{precision}"] == picks.tolist()
+    shared = len(set(row["picks_head_float32"]) & set(row["picks_head_bfloat16"])) / 20
+    assert row["picks_shared"] == shared and row["budget"] == 20
+    assert row["train_seconds_float32"] > 0 and row["train_seconds_bfloat16"] > 0
+
+
+def test_precision_study_refuses_a_method_without_a_sampler():
+    args = argparse.Namespace(sizes=[500], dims=[8], k=15, seed=0, threads=1, device="cpu",
+                              knn_backend="torch", epochs=2, labelled_fraction=0.05,
+                              methods=["coreset"])
+    with pytest.raises(SystemExit, match="GNN presets"):
+        precision_rows(args)
