@@ -16,8 +16,8 @@ Per trial, 20 random initial labels; then one selection of ``b`` items
 - the mean distance of each selected item to its nearest other selected
   item on the unit vectors (``separation``), and the auto radius.
 
-Arms: the default (``pool``), ``typicality_scope="cells"``, the auto radius
-times 0.5 and 1.5 (``radius`` set to that value), TypiClust, Random.
+Arms: the default (``pool``), the auto radius times 0.5 and 1.5 (``radius``
+set to that value), TypiClust, Random.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from gcnal.selectors import cell_radius, typical_diverse, typicality, typiclust
 
 from .regimes import STUDIES, build_pool
 
-ARMS = ("pool", "cells", "radius x0.5", "radius x1.5", "typiclust", "random")
+ARMS = ("pool", "radius x0.5", "radius x1.5", "typiclust", "random")
 
 
 def _picks(arm: str, x: torch.Tensor, mask: torch.Tensor, budget: int, trial: int,
@@ -46,7 +46,7 @@ def _picks(arm: str, x: torch.Tensor, mask: torch.Tensor, budget: int, trial: in
         auto = cell_radius(l2_normalize(x), int(mask.sum()) + budget, torch.Generator().manual_seed(trial))
         return typical_diverse(None, x, mask, budget, generator=gen,
                                radius=min(2.0, float(arm[8:]) * auto))[0]
-    return typical_diverse(None, x, mask, budget, generator=gen, typicality_scope=arm)[0]
+    return typical_diverse(None, x, mask, budget, generator=gen)[0]
 
 
 def measure(study: str, trials: List[int], budgets=(20, 40, 60)) -> Dict[Tuple[int, str], np.ndarray]:

@@ -11,7 +11,6 @@ from torch import Tensor
 from ..progress import progress_bar
 from ..validation import check_choice, check_int, check_real
 from .kcenter import min_distance_to
-from .kmeans import kmeans
 from .probability import top2_gap
 from .ranking import PicksAndScores
 from .typiclust import typicality
@@ -49,29 +48,6 @@ def cell_radius(vectors: Tensor, cells: int, generator: Optional[torch.Generator
                        .topk(m + 1, dim=1, largest=False).values[:, -1]
                        for block in draw.split(_RADIUS_BLOCK)])
     return float(radii.median())
-
-
-def cell_typicality_rank(vectors: Tensor, available: Tensor, cells: int, k: int,
-                         generator: Optional[torch.Generator], pool_typicality=None) -> Tensor:
-    r"""Each ``available`` item's typicality rank within its k-means cell: the
-    unit ``vectors`` are clustered into :math:`K = \min(\text{cells}, N)`
-    cells (:func:`~gcnal.selectors.kmeans`, from ``generator``), each item's
-    typicality :math:`t^{c}_i` is measured among the available items of its
-    cell :math:`c` (:func:`~gcnal.selectors.typicality`, as TypiClust does), and
-
-    .. math::
-        s_i = \operatorname{rank}_{c}(t^{c}_i) / |c \cap U|,
-
-    its percentile rank among them (:func:`percentile_rank`), so every cell's
-    most typical item scores 1. Unavailable items score -1.
-    """
-    _, labels = kmeans(vectors, min(cells, vectors.size(0)), generator=generator)
-    score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
-    for cell in torch.unique(labels[available]).tolist():
-        members = torch.nonzero((labels == cell) & available, as_tuple=True)[0]
-        t = typicality(vectors[members], k, normalized=True) if pool_typicality is None else pool_typicality[members]
-        score[members] = percentile_rank(t)
-    return score
 
 
 def radius_picks(score: Tensor, vectors: Tensor, available: Tensor, delta: Tensor,
@@ -164,7 +140,6 @@ def _scan_picks(order: Tensor, vectors: Tensor, delta: Tensor, radius: float,
 def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                     budget: int, *, generator: Optional[torch.Generator] = None, k: int = 20,
                     uncertainty_weight: float = 0.5, radius: Union[str, float] = "auto",
-                    typicality_scope: str = "pool",
                     knn_backend: str = "torch") -> PicksAndScores:
     r"""Typicality-weighted picks, kept apart by a radius, tilted towards the
     learner's uncertainty when its probabilities are given.
@@ -212,8 +187,6 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         radius (float or str): :math:`r` in L2 distance between unit vectors
             (:math:`\sqrt{2 - 2 \cos}`, so in :math:`[0, 2]`), or ``"auto"``.
             ``0`` switches the diversity step off. (default: :obj:`"auto"`)
-        typicality_scope (str): ``"pool"`` (typicality among the whole pool)
-            or ``"cells"`` (its rank within k-means cells). (default: :obj:`"pool"`)
         knn_backend (str): :func:`~gcnal.graph.knn_search`'s backend for the
             typicality (``"faiss"`` or ``"faiss-approx"`` on large pools).
             (default: :obj:`"torch"`)
@@ -234,25 +207,13 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     check_real(uncertainty_weight, "uncertainty_weight", 0.0, 1.0, "typical_diverse")
     if radius != "auto":
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
-    check_choice(typicality_scope, "typicality_scope", ("pool", "cells", "cells_global", "cells_tie"), "typical_diverse")
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
     available = ~labelled_mask
     columns: Dict[str, Tensor] = {
         "typicality": typicality(vectors, k, knn_backend, normalized=True)}
-    if typicality_scope != "pool":
-        cells = int(labelled_mask.sum()) + budget
-        pool_score = cell_typicality_rank(vectors, available, cells, k, generator,
-            columns["typicality"] if typicality_scope == "cells_global" else None)[unlabelled]
-        if typicality_scope == "cells_tie":
-            order = torch.argsort(columns["typicality"][unlabelled], stable=True)
-            order = order[torch.argsort(pool_score[order], stable=True)]
-            pool_score = torch.empty_like(pool_score)
-            pool_score[order] = torch.arange(1, order.numel() + 1, device=order.device,
-                                             dtype=torch.float32) / order.numel()
-    else:
-        pool_score = percentile_rank(columns["typicality"][unlabelled])
+    pool_score = percentile_rank(columns["typicality"][unlabelled])
     if scores is not None and uncertainty_weight > 0:
         gap = top2_gap(scores.float())
         columns["uncertainty"] = 1.0 - gap

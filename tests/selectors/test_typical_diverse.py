@@ -7,7 +7,6 @@ import gcnal
 from gcnal import InvalidParameterError
 from gcnal.graph import l2_normalize
 from gcnal.selectors import cell_radius, percentile_rank, top2_gap, typical_diverse, typicality
-from gcnal.selectors.typical_diverse import cell_typicality_rank
 
 
 def _pairwise(v):
@@ -119,7 +118,7 @@ def test_mc_probs_are_accepted_and_not_read(blobs):
 
 @pytest.mark.parametrize("name, value", [("uncertainty_weight", 1.5), ("uncertainty_weight", True),
                                          ("radius", -0.1), ("radius", "big"), ("k", 0),
-                                         ("knn_backend", "annoy"), ("typicality_scope", "global")])
+                                         ("knn_backend", "annoy")])
 def test_bad_options_name_the_parameter(blobs, name, value):
     x, _ = blobs(per_cluster=5)
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
@@ -142,38 +141,3 @@ def test_cold_start_covers_every_cluster(blobs):
     x, assign = blobs()
     idx = gcnal.select(x.numpy(), np.zeros(240, dtype=bool), 6, method="typical_diverse", seed=0)
     assert sorted(assign[torch.from_numpy(idx)].tolist()) == list(range(6))
-
-
-def test_cell_typicality_rank_is_the_rank_within_each_cell(blobs, gen):
-    # two far blobs, two cells: each item's score is its typicality's
-    # percentile rank among the available items of its own blob
-    x, assign = blobs(num_clusters=2, per_cluster=30)
-    v = l2_normalize(x)
-    available = torch.ones(60, dtype=torch.bool)
-    available[:4] = False
-    score = cell_typicality_rank(v, available, 2, 5, gen())
-    assert (score[:4] == -1).all()
-    for blob in (0, 1):
-        members = torch.nonzero((assign == blob) & available, as_tuple=True)[0]
-        expected = percentile_rank(typicality(v[members], 5, normalized=True))
-        assert torch.equal(score[members], expected)
-        assert float(score[members].max()) == 1.0
-
-
-def test_cell_scope_takes_each_cells_most_typical_item_first(gen):
-    # a tight blob of 60 and a loose one of 20, far apart: pool typicality
-    # ranks the whole tight blob first, so without a radius both picks come
-    # from it; within cells each blob's most typical item is ranked first
-    g = gen(5)
-    centres = torch.tensor([[5.0, 0, 0, 0], [0, 5.0, 0, 0]])
-    x = torch.cat([centres[0] + 0.05 * torch.randn(60, 4, generator=g),
-                   centres[1] + 0.5 * torch.randn(20, 4, generator=g)])
-    none = torch.zeros(80, dtype=torch.bool)
-    pool = typical_diverse(None, x, none, 2, generator=gen(), radius=0.0)[0]
-    cells = typical_diverse(None, x, none, 2, generator=gen(), radius=0.0,
-                            typicality_scope="cells")[0]
-    assert (pool < 60).all()
-    assert sorted((cells >= 60).tolist()) == [False, True]
-    loose = torch.arange(60, 80)
-    v = l2_normalize(x)
-    assert int(cells[cells >= 60][0]) == int(loose[typicality(v[loose], 10, normalized=True).argmax()])
