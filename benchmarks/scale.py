@@ -508,22 +508,19 @@ def main() -> None:
     if args.study == "one":
         print(json.dumps(run_one(json.loads(args.config))))
         return
-    if args.study == "epoch-ab":
-        print("| N | d | graph | arm | ms per epoch | defaults' speed-up | same losses |\n"
-              "| --- | --- | --- | --- | --- | --- | --- |")
-        run_units("epoch_ab", per_pool(epoch_ab_rows, args, sizes=args.sizes, dims=args.dims),
-                  args.results_dir, args.fresh)
-        return
-    if args.study == "early-stop":
-        print("| method | N | d | threshold | stops at epoch | epochs saved | picks shared with full |\n"
-              "| --- | --- | --- | --- | --- | --- | --- |")
-        run_units("early_stop", per_pool(early_stop_rows, args, sizes=args.sizes, dims=args.dims),
-                  args.results_dir, args.fresh)
-        return
-    if args.study == "precision":
-        print("| method | N | d | epochs | float32 train s | bfloat16 train s | picks shared |\n"
-              "| --- | --- | --- | --- | --- | --- | --- |")
-        run_units("precision", per_pool(precision_rows, args, sizes=args.sizes, dims=args.dims),
+    per_pool_studies = {  # study: (its table's header, the rows of one pool)
+        "epoch-ab": ("| N | d | graph | arm | ms per epoch | defaults' speed-up | same losses |",
+                     epoch_ab_rows),
+        "early-stop": ("| method | N | d | threshold | stops at epoch | epochs saved "
+                       "| picks shared with full |", early_stop_rows),
+        "precision": ("| method | N | d | epochs | float32 train s | bfloat16 train s "
+                      "| picks shared |", precision_rows),
+    }
+    if args.study in per_pool_studies:
+        header, rows = per_pool_studies[args.study]
+        print(header + "\n" + "| --- " * header.count("|", 1) + "|")
+        run_units(args.study.replace("-", "_"),
+                  per_pool(rows, args, sizes=args.sizes, dims=args.dims),
                   args.results_dir, args.fresh)
         return
     if args.study == "knn-search":
