@@ -83,6 +83,20 @@ def _timed(fn):
     return out, time.perf_counter() - start, time.process_time() - cpu
 
 
+def _paired_rounds(sides: Dict, rounds: int, anchor: str):
+    """Per round, both callables of ``sides`` (gcnal's first, then its
+    anchor's) timed, in an order that alternates from round to round:
+    yields each side's output and the round's timing fields."""
+    ours, theirs = sides
+    for round_ in range(rounds):
+        order = list(sides) if round_ % 2 == 0 else list(sides)[::-1]
+        timed = {side: _timed(sides[side]) for side in order}
+        yield ({side: out for side, (out, _, _) in timed.items()},
+               {"round": round_, "order": order, "gcnal_s": timed[ours][1], "anchor": anchor,
+                "anchor_s": timed[theirs][1], "speed_up": timed[theirs][1] / timed[ours][1],
+                "gcnal_cpu_s": timed[ours][2], "anchor_cpu_s": timed[theirs][2]})
+
+
 def kcenter_rows(args) -> List[Dict]:
     """k-center greedy: gcnal's ``coreset`` and scikit-activeml's ``CoreSet``."""
     import gcnal
@@ -106,20 +120,12 @@ def kcenter_rows(args) -> List[Dict]:
                "labelled": int(labelled.sum()), "budget": budget,
                "threads": torch.get_num_threads()}
     rows = []
-    for round_ in range(args.rounds):
-        order = list(sides) if round_ % 2 == 0 else list(sides)[::-1]
-        seconds, cpu, radius, picks = {}, {}, {}, {}
-        for side in order:
-            picks[side], seconds[side], cpu[side] = _timed(sides[side])
-            radius[side] = cover_radius(features, labelled, picks[side])
+    for picks, timing in _paired_rounds(sides, args.rounds, "scikit-activeml CoreSet"):
         shared = len(set(picks["gcnal"].tolist()) & set(picks["scikit-activeml"].tolist()))
-        rows.append({**setting, "round": round_, "order": order,
-                     "gcnal_s": seconds["gcnal"], "anchor": "scikit-activeml CoreSet",
-                     "anchor_s": seconds["scikit-activeml"],
-                     "speed_up": seconds["scikit-activeml"] / seconds["gcnal"],
-                     "gcnal_cpu_s": cpu["gcnal"], "anchor_cpu_s": cpu["scikit-activeml"],
-                     "gcnal_cover_radius": radius["gcnal"],
-                     "anchor_cover_radius": radius["scikit-activeml"],
+        rows.append({**setting, **timing,
+                     "gcnal_cover_radius": cover_radius(features, labelled, picks["gcnal"]),
+                     "anchor_cover_radius": cover_radius(features, labelled,
+                                                         picks["scikit-activeml"]),
                      "picks_shared": shared / budget})
     return rows
 
@@ -146,17 +152,9 @@ def paper_rows(args) -> List[Dict]:
                "d": features.size(1), "labelled": args.paper_labelled, "budget": budget,
                "epochs": epochs, "threads": torch.get_num_threads()}
     rows = []
-    for round_ in range(args.rounds):
-        order = list(sides) if round_ % 2 == 0 else list(sides)[::-1]
-        picks, seconds, cpu = {}, {}, {}
-        for side in order:
-            picks[side], seconds[side], cpu[side] = _timed(sides[side])
+    for picks, timing in _paired_rounds(sides, args.rounds, "original code path"):
         shared = len(set(picks["gcnal"].tolist()) & set(picks["original code path"].tolist()))
-        rows.append({**setting, "round": round_, "order": order, "gcnal_s": seconds["gcnal"],
-                     "anchor": "original code path", "anchor_s": seconds["original code path"],
-                     "speed_up": seconds["original code path"] / seconds["gcnal"],
-                     "gcnal_cpu_s": cpu["gcnal"], "anchor_cpu_s": cpu["original code path"],
-                     "picks_shared": shared / budget})
+        rows.append({**setting, **timing, "picks_shared": shared / budget})
     return rows
 
 
@@ -182,20 +180,12 @@ def default_rows(args) -> List[Dict]:
             "margin": lambda: gcnal.select(features, labelled, budget, method="margin",
                                            probs=probs, seed=args.seed),
         }
-        for round_ in range(args.rounds):
-            order = list(sides) if round_ % 2 == 0 else list(sides)[::-1]
-            timed = {side: _timed(sides[side]) for side in order}
-            seconds = {side: timed[side][1] for side in timed}
+        for _, timing in _paired_rounds(sides, args.rounds, "margin"):
             rows.append({"item": "default", "method": DEFAULT_METHOD,
                          "n": len(features), "d": features.size(1),
                          "labelled": args.default_labelled, "budget": budget,
                          "threads": args.default_threads,
-                         "knn_backend": args.default_knn_backend,
-                         "round": round_, "order": order, "gcnal_s": seconds["gcnal default"],
-                         "anchor": "margin", "anchor_s": seconds["margin"],
-                         "speed_up": seconds["margin"] / seconds["gcnal default"],
-                         "gcnal_cpu_s": timed["gcnal default"][2],
-                         "anchor_cpu_s": timed["margin"][2]})
+                         "knn_backend": args.default_knn_backend, **timing})
     return rows
 
 

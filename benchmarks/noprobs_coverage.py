@@ -36,16 +36,15 @@ ARMS = ("pool", "radius x0.5", "radius x1.5", "typiclust", "random")
 
 
 def _picks(arm: str, x: torch.Tensor, mask: torch.Tensor, budget: int, trial: int,
-           rng: np.random.Generator) -> torch.Tensor:
+           rng: np.random.Generator, auto_radius: float) -> torch.Tensor:
     gen = torch.Generator().manual_seed(trial)
     if arm == "random":
         return torch.from_numpy(rng.choice(np.flatnonzero(~mask.numpy()), budget, replace=False))
     if arm == "typiclust":
         return typiclust(None, x, mask, budget, generator=gen)[0]
     if arm.startswith("radius x"):
-        auto = cell_radius(l2_normalize(x), int(mask.sum()) + budget, torch.Generator().manual_seed(trial))
         return typical_diverse(None, x, mask, budget, generator=gen,
-                               radius=min(2.0, float(arm[8:]) * auto))[0]
+                               radius=min(2.0, float(arm[8:]) * auto_radius))[0]
     return typical_diverse(None, x, mask, budget, generator=gen)[0]
 
 
@@ -61,8 +60,10 @@ def measure(study: str, trials: List[int], budgets=(20, 40, 60)) -> Dict[Tuple[i
         for budget in budgets:
             mask = torch.zeros(n, dtype=torch.bool)
             mask[initial] = True
+            # the default's own radius (typical_diverse draws it from the same seed)
+            auto = cell_radius(v, int(mask.sum()) + budget, torch.Generator().manual_seed(trial))
             for arm in ARMS:
-                picks = _picks(arm, x, mask, budget, trial, rng)
+                picks = _picks(arm, x, mask, budget, trial, rng, auto)
                 chosen = mask.clone()
                 chosen[picks] = True
                 near_x = torch.cdist(x, x[chosen]).min(1).values
@@ -71,8 +72,7 @@ def measure(study: str, trials: List[int], budgets=(20, 40, 60)) -> Dict[Tuple[i
                 out.setdefault((budget, arm), []).append(
                     (float(near_v.max()), float(near_x.max()), float(near_x.mean()),
                      float(x[picks].norm(dim=1).mean()), float(rank[picks].mean()),
-                     float(apart.min(1).values.mean()),
-                     cell_radius(v, int(mask.sum()) + budget, torch.Generator().manual_seed(trial))))
+                     float(apart.min(1).values.mean()), auto))
     return {key: np.mean(values, axis=0) for key, values in out.items()}
 
 
