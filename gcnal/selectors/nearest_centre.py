@@ -47,20 +47,35 @@ _ROUNDING_FACTOR = 8.0
 def nearest_centre(points: Tensor, centres: Tensor) -> Tuple[Tensor, Tensor]:
     r"""Squared Euclidean distance of every point to its nearest centre,
     :math:`\min_j \lVert \mathbf{p}_i - \mathbf{c}_j \rVert^2`, and that
-    centre's row in ``centres`` (the lowest on ties), in row blocks so memory
-    stays :math:`O(\text{block} \cdot |C|)`; :math:`+\infty` and :math:`-1`
-    when there is no centre."""
+    centre's row in ``centres`` (the lowest on ties); :math:`+\infty` and
+    :math:`-1` when there is no centre.
+
+    Per block of points, one product :math:`\lVert \mathbf{c}_j \rVert^2 -
+    2\,\mathbf{p}_i^\top \mathbf{c}_j` (``addmm``, the centres' squared norms
+    as its bias), its row minimum, then :math:`+ \lVert \mathbf{p}_i
+    \rVert^2` and a clamp at 0: the squared distances straight from the
+    product, with no square root and square, and one pass over each block
+    of :math:`b \times |C|` values after it (adding the point's norm after
+    the minimum gives the same value and centre, as rounding is monotone).
+    Memory :math:`O(b \cdot |C|)`; a NaN in a point or its centres makes
+    its distance NaN."""
     n = points.size(0)
     if centres.size(0) == 0:
         return (torch.full((n,), float("inf"), device=points.device),
                 torch.full((n,), -1, dtype=torch.long, device=points.device))
     out = torch.empty(n, device=points.device, dtype=points.dtype)
     index = torch.empty(n, device=points.device, dtype=torch.long)
-    step = rows_per_block(centres.size(0))
+    centre_sq = centres.square().sum(dim=1)
+    centres_t = centres.T.contiguous()
+    step = max(1, min(n, rows_per_block(centres.size(0))))
+    # one block of products, reused from block to block
+    buffer = torch.empty(step, centres.size(0), device=points.device, dtype=points.dtype)
     for start in range(0, n, step):
-        block = torch.cdist(points[start:start + step], centres).min(dim=1)
-        out[start:start + step] = block.values.square()
-        index[start:start + step] = block.indices
+        rows = points[start:start + step]
+        block = torch.addmm(centre_sq, rows, centres_t, alpha=-2.0, out=buffer[:rows.size(0)])
+        nearest = block.min(dim=1)
+        out[start:start + step] = nearest.values.add_(rows.square().sum(dim=1)).clamp_(min=0)
+        index[start:start + step] = nearest.indices
     return out, index
 
 
