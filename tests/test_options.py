@@ -250,3 +250,14 @@ def test_real_options_refuse_nan_inf_and_bools(method, name, pool, method_kwargs
         with pytest.raises(InvalidParameterError, match=f"'{name}'.*real number"):
             gcnal.select(features, mask, 2, method=method, options={name: bad},
                          **method_kwargs(method, len(mask)))
+
+
+def test_an_old_keyword_naming_an_option_of_another_role_says_where_it_goes(pool):
+    """``knn_backend=`` was the graph's; the default method builds no graph
+    but has a typicality ``knn_backend`` of its own: the error says to pass
+    it in options, and that call works."""
+    features, mask = pool
+    with pytest.raises(InvalidParameterError,
+                       match=r"'knn_backend'.*graph setting.*options=\{'knn_backend'"):
+        gcnal.select(features, mask, 2, knn_backend="ivf")
+    assert len(gcnal.select(features, mask, 2, options={"knn_backend": "ivf"})) == 2

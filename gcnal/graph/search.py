@@ -287,8 +287,9 @@ def _ivf_search(v: Tensor, k: int) -> Tuple[Tensor, Tensor]:
         for start in range(starts[c], ends[c], _BLOCK_ROWS):
             stop = min(start + _BLOCK_ROWS, ends[c])
             block = ordered[start:stop] @ candidates.T
-            block.masked_fill_(columns == torch.arange(start, stop, device=device)[:, None],
-                               float("-inf"))
+            # list c is probed first, so the queries' own columns are a diagonal
+            offset = start - starts[c]
+            block[:, offset:offset + stop - start].diagonal().fill_(float("-inf"))
             if found < 1:
                 continue
             values, at = _block_top_k(block, found)

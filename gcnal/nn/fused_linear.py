@@ -112,7 +112,7 @@ def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], wei
     and :math:`\mathbf{X}^\top \mathbf{G}` in that dtype.
 
     With a :class:`Workspace`, :math:`\mathbf{H}`, the gradient before the
-    ReLU and the random lanes of the dropout decisions are written into
+    ReLU (and its copy in ``X``'s dtype) and the random lanes of the dropout decisions are written into
     buffers reused from call to call: valid for a loop that runs each
     backward pass before the next forward pass (a training loop), where it
     spares the page faults of fresh :math:`N \times h` tensors (measured by

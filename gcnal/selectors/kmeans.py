@@ -11,30 +11,22 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-from ..nn import rows_per_block
 from ..scaling import divide_by_power_of_two
 from ..validation import check_int
+from .nearest_centre import nearest_centre
+
 
 def nearest_centroid(points: Tensor, centroids: Tensor) -> Tuple[Tensor, Tensor]:
     r"""Each point's nearest centroid and squared distance to it,
     :math:`\operatorname{arg\,min}_c \lVert \mathbf{p}_i - \mathbf{c}_c \rVert^2`
-    (ties to the lowest index), in row blocks.
+    (ties to the lowest index), in row blocks
+    (:func:`~gcnal.selectors.nearest_centre.nearest_centre`).
 
     Returns:
         ``(labels, sq_dist)``, both :math:`(N,)`.
     """
-    n, k = points.size(0), centroids.size(0)
-    labels = torch.empty(n, dtype=torch.long, device=points.device)
-    dist = torch.empty(n, dtype=points.dtype, device=points.device)
-    c_sq = (centroids * centroids).sum(dim=1)
-    step = rows_per_block(k)
-    for start in range(0, n, step):
-        p = points[start:start + step]
-        d = (p * p).sum(dim=1, keepdim=True) - 2.0 * p @ centroids.T + c_sq
-        best = d.min(dim=1)
-        labels[start:start + step] = best.indices
-        dist[start:start + step] = best.values.clamp_min(0)
-    return labels, dist
+    sq_dist, labels = nearest_centre(points, centroids)
+    return labels, sq_dist
 
 
 def kmeans_plus_plus(points: Tensor, num_clusters: int,
