@@ -98,12 +98,17 @@ class KNNAdjacency(PoolAdjacency):
         norm = inv[target] if normalization == "row" else inv[source]
         self.edge_index = torch.stack([source, target])
         self.edge_weight = weight * norm
-        entries = torch.sparse_coo_tensor(torch.stack([target, source]), self.edge_weight,
-                                          (n, n), check_invariants=False).coalesce()
+        # coalesce sorted the pairs by target, then source: they are A's CSR
+        # rows as they stand. Both directions of every pair are there with the
+        # same (maximum) weight, so A^T has the same rows and columns, with
+        # the other end's normalisation: no second sort
+        crow = torch.zeros(n + 1, dtype=torch.long, device=weight.device)
+        crow[1:] = torch.bincount(target, minlength=n).cumsum(0)
+        norm_t = inv[source] if normalization == "row" else inv[target]
         with warnings.catch_warnings():  # "sparse CSR support is in beta"
             warnings.simplefilter("ignore", UserWarning)
-            self._matrix = entries.to_sparse_csr()
-            self._matrix_t = entries.t().coalesce().to_sparse_csr()
+            self._matrix = torch.sparse_csr_tensor(crow, source, self.edge_weight, (n, n))
+            self._matrix_t = torch.sparse_csr_tensor(crow, source, weight * norm_t, (n, n))
 
     @property
     def num_edges(self) -> int:
