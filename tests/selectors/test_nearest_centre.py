@@ -148,3 +148,62 @@ def test_subsets_of_rows_get_the_distances_the_whole_set_gets():
     full = nc.squared_distances_to(points, sq, None, 5)
     rows = torch.randperm(2000, generator=torch.Generator().manual_seed(1))[:333]
     assert torch.equal(nc.squared_distances_to(points, sq, rows, 5), full[rows])
+
+
+GROUPED_POOLS = {
+    "clustered": lambda seed: (clustered(3000, 48, seed, clusters=30),
+                               clustered(5000, 48, seed + 100, clusters=30)),
+    "gaussian": lambda seed: (gaussian(1000, 16, seed), gaussian(4500, 16, seed + 100)),
+    "centres duplicated": lambda seed: (clustered(2000, 24, seed),
+                                        clustered(1500, 24, seed + 100).repeat(3, 1)),
+    "points on centres": lambda seed: (clustered(4200, 32, seed)[:2000],
+                                       clustered(4200, 32, seed)),
+}
+
+
+@pytest.mark.parametrize("pool", sorted(GROUPED_POOLS))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_grouped_search_finds_the_nearest_centre_of_the_full_search(pool, seed):
+    """Skipping the groups the triangle inequality rules out changes neither
+    the nearest centre nor, beyond the rounding of differently blocked
+    products, its distance: where the two searches name different centres,
+    those are tied (duplicates, or equal to float32 rounding)."""
+    points, centres = GROUPED_POOLS[pool](seed)
+    dist, index = nc.nearest_centre_grouped(points, centres)
+    expected, expected_index = nc.nearest_centre(points, centres)
+    # rounding is relative to the squared norms (exact zeros come out as
+    # small positive values)
+    scale = float(torch.cat([points, centres]).square().sum(dim=1).max())
+    assert torch.allclose(dist, expected, rtol=1e-5, atol=1e-5 * scale)
+    exact = torch.cdist(points.double(), centres.double()).square()
+    rows = torch.arange(points.size(0))
+    chosen, full_choice = exact[rows, index], exact[rows, expected_index]
+    assert torch.allclose(chosen, full_choice, rtol=1e-5, atol=1e-5 * scale)
+    assert float((index != expected_index).float().mean()) < 0.01
+
+
+def test_the_grouped_search_skips_most_products_on_clustered_centres(monkeypatch):
+    compared = []
+    original = torch.addmm
+
+    def counting(bias, a, b, **kwargs):
+        compared.append(a.size(0) * b.size(1))
+        return original(bias, a, b, **kwargs)
+
+    points, centres = clustered(3000, 48, 0, clusters=30), clustered(5000, 48, 1, clusters=30)
+    monkeypatch.setattr(nc.torch, "addmm", counting)
+    nc.nearest_centre_grouped(points, centres)
+    # every product counted, the grouping's k-means and the bounds included
+    assert sum(compared) < 0.5 * points.size(0) * centres.size(0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_k_center_with_grouped_first_distances_picks_as_the_full_update(monkeypatch, seed):
+    """With enough centres for the grouped first search, the picks and
+    distances are still those of recomputing every point."""
+    monkeypatch.setattr(nc, "_GROUPED_MIN_CENTRES", 64)
+    points = clustered(3000, 32, seed, clusters=40)
+    mask = some_centres(3000, 600, seed)
+    picks, _ = k_center_greedy_picks(points, mask, 100)
+    expected, _ = full_update_k_center(points, mask, 100)
+    assert len(set(picks.tolist()) & set(expected.tolist())) >= 99
