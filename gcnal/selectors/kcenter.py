@@ -58,10 +58,8 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
     underflow to ties at :math:`10^{-30}`). Centres and picks are retired at
     :math:`-\infty`, a value no update touches, so even a non-finite
     distance cannot make a centre or an earlier pick win the argmax. The
-    first distances come from
-    :func:`~gcnal.selectors.nearest_centre.nearest_centre_grouped` (which
-    skips the groups of centres the triangle inequality rules out) on every
-    torch thread; the picks run on one (:func:`~gcnal.nn.one_thread`).
+    first distances use every torch thread; the picks run on one
+    (:func:`~gcnal.nn.one_thread`).
 
     Args:
         points (torch.Tensor): :math:`(N, h)` points.

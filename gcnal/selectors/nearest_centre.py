@@ -15,8 +15,7 @@ since otherwise :math:`\lVert \mathbf{p}_i - \mathbf{p}_u \rVert \ge
 matrix-vector product over the centres (:math:`|C| h`) gives the left side
 for every point; only the points that pass get their distance computed, so
 once the radius is small next to the spacing of the centres a pick costs
-:math:`O(|C| h + N)` instead of :math:`O(N h)`. The first distances skip
-groups of centres by the same inequality (:func:`nearest_centre_grouped`).
+:math:`O(|C| h + N)` instead of :math:`O(N h)`.
 
 The test is made conservative against rounding: every computed squared
 distance is within :math:`E = 8 (h + 4)\,\epsilon\,M` of the exact one
@@ -34,7 +33,6 @@ squared norm makes every open point recomputed.
 """
 from __future__ import annotations
 
-import math
 from typing import Optional, Tuple
 
 import torch
@@ -44,16 +42,6 @@ from ..nn import rows_per_block
 
 #: Safety factor of the rounding bound :math:`E` (see the module docstring).
 _ROUNDING_FACTOR = 8.0
-
-#: Centres per group, fewest centres worth grouping, k-means rounds of the
-#: grouping, and the largest share of the products left after the first
-#: comparison at which :func:`nearest_centre_grouped` still goes on.
-_GROUP_SIZE = 32
-_GROUPED_MIN_CENTRES = 4096
-_GROUP_ROUNDS = 3
-_GROUPED_MAX_SHARE = 0.5
-#: Most group bounds held at a time (points per block x groups).
-_GROUPED_BLOCK_ELEMENTS = 1 << 24
 
 
 def nearest_centre(points: Tensor, centres: Tensor) -> Tuple[Tensor, Tensor]:
@@ -89,121 +77,6 @@ def nearest_centre(points: Tensor, centres: Tensor) -> Tuple[Tensor, Tensor]:
         out[start:start + step] = nearest.values.add_(rows.square().sum(dim=1)).clamp_(min=0)
         index[start:start + step] = nearest.indices
     return out, index
-
-
-def nearest_centre_grouped(points: Tensor, centres: Tensor) -> Tuple[Tensor, Tensor]:
-    r""":func:`nearest_centre`'s distances and centres, without comparing a
-    point with the groups of centres that cannot hold its nearest.
-
-    The centres are cut into :math:`G = \lceil |C| / 32 \rceil` groups by a
-    few rounds of k-means, each with its centroid :math:`\mathbf{g}` and
-    radius :math:`\rho_g = \max_{c \in g} \lVert \mathbf{c} - \mathbf{g}
-    \rVert`. Every centre of group :math:`g` is at least :math:`\beta_{ig} =
-    \lVert \mathbf{p}_i - \mathbf{g} \rVert - \rho_g` from point :math:`i`
-    (the triangle inequality), so a group can be skipped once :math:`i` has a
-    centre nearer than :math:`\beta_{ig}`. Each point is compared with its
-    group of lowest :math:`\beta` first, then, group by group, with every
-    group that its distance so far does not rule out.
-
-    Against rounding: a computed distance :math:`\tilde D` is within
-    :math:`E / \tilde D` of the exact one (:math:`E` the bound of the module
-    docstring, for the largest squared norm of points, centres and
-    centroids) and a computed radius within a relative :math:`2 (h + 4)
-    \epsilon`; :math:`\beta` is lowered by both, and a group is skipped
-    only when :math:`\beta^2 > \tilde\delta_i^2 + 2E`, where every computed
-    squared distance to its centres exceeds :math:`\tilde\delta_i^2`. So
-    the result is the minimum of the computed squared distances to all
-    centres, ties to the lowest row, as in :func:`nearest_centre` (whose
-    products are blocked differently: values equal up to their rounding).
-    Any grouping is exact; a good one (clustered centres) skips most of the
-    :math:`N |C| h` products.
-
-    Falls back to :func:`nearest_centre` with fewer than
-    :data:`_GROUPED_MIN_CENTRES` centres or a non-finite point or centre, and
-    for a block of points whose groups left after the first comparison hold
-    more than :data:`_GROUPED_MAX_SHARE` of its products (unclustered
-    centres). Memory :math:`O(|C| h + G b)` for blocks of :math:`b` points.
-    """
-    from .kmeans import kmeans  # kmeans assigns its points by nearest_centre
-
-    n, m = points.size(0), centres.size(0)
-    point_sq, centre_sq = points.square().sum(dim=1), centres.square().sum(dim=1)
-    # a non-finite entry (or a square that overflows) makes its row's sum so
-    if m < _GROUPED_MIN_CENTRES or n == 0 or not bool(torch.isfinite(point_sq.sum())) \
-            or not bool(torch.isfinite(centre_sq.sum())):
-        return nearest_centre(points, centres)
-    groups = math.ceil(m / _GROUP_SIZE)
-    centroids, labels = kmeans(centres, groups, max_iter=_GROUP_ROUNDS, seeded=False)
-    order = torch.sort(labels, stable=True).indices  # each group's centres contiguous
-    grouped, grouped_sq = centres[order], centre_sq[order]
-    sizes = torch.bincount(labels, minlength=groups)
-    ends = sizes.cumsum(0).tolist()
-    starts = [0] + ends[:-1]
-    eps = torch.finfo(points.dtype).eps
-    spread = (centres - centroids[labels]).square().sum(dim=1).sqrt()
-    radius = torch.full((groups,), float("-inf"), device=centres.device, dtype=centres.dtype)
-    radius.scatter_reduce_(0, labels, spread, "amax")  # -inf: an empty group, never read
-    radius.mul_(1.0 + 2.0 * (points.size(1) + 4) * eps)
-    centroid_sq = centroids.square().sum(dim=1)
-    largest = max(float(point_sq.max()), float(centre_sq.max()), float(centroid_sq.max()))
-    slack = _ROUNDING_FACTOR * (points.size(1) + 4) * eps * largest
-    best = torch.empty(n, device=points.device, dtype=points.dtype)
-    best_index = torch.empty(n, dtype=torch.long, device=points.device)
-    step = max(1, _GROUPED_BLOCK_ELEMENTS // groups)
-    for start in range(0, n, step):
-        rows = slice(start, start + step)
-        found = _grouped_block(points[rows], point_sq[rows], grouped, grouped_sq, order,
-                               starts, ends, sizes, centroids, centroid_sq, radius, slack)
-        if found is None:  # the bounds rule little out: the plain search
-            found = nearest_centre(points[rows], centres)
-        best[rows], best_index[rows] = found
-    return best, best_index
-
-
-def _grouped_block(points: Tensor, point_sq: Tensor, grouped: Tensor, grouped_sq: Tensor,
-                   order: Tensor, starts, ends, sizes: Tensor, centroids: Tensor,
-                   centroid_sq: Tensor, radius: Tensor, slack: float
-                   ) -> Optional[Tuple[Tensor, Tensor]]:
-    r""":func:`nearest_centre_grouped` for one block of points (``None``
-    when its groups left after the first comparison hold more than
-    :data:`_GROUPED_MAX_SHARE` of its products)."""
-    n, m, groups = points.size(0), grouped.size(0), centroids.size(0)
-    to_centroid = torch.addmm(point_sq[:, None], points, centroids.T, alpha=-2.0)
-    to_centroid = to_centroid.add_(centroid_sq).clamp_(min=0).sqrt_().T.contiguous()
-    # the bound beta, lowered by the rounding of the distance and the radius
-    lower = to_centroid.sub_(slack / to_centroid.clamp(min=1e-30)).sub_(radius[:, None])
-    best = torch.full((n,), float("inf"), device=points.device, dtype=points.dtype)
-    best_index = torch.full((n,), m, dtype=torch.long, device=points.device)
-
-    def compare(g: int, rows: Tensor) -> None:
-        a, b = starts[g], ends[g]
-        block = torch.addmm(grouped_sq[a:b], points[rows], grouped[a:b].T, alpha=-2.0)
-        nearest = block.min(dim=1)
-        dist = nearest.values.add_(point_sq[rows]).clamp_(min=0)
-        index = order[a + nearest.indices]
-        old, old_index = best[rows], best_index[rows]
-        better = (dist < old) | ((dist == old) & (index < old_index))
-        best[rows] = torch.where(better, dist, old)
-        best_index[rows] = torch.where(better, index, old_index)
-
-    def may_hold_nearer(g) -> Tensor:
-        return (lower[g] <= 0) | (lower[g].square() <= best + 2.0 * slack)
-
-    first = lower.argmin(dim=0)
-    by_first = torch.sort(first, stable=True).indices
-    first_ends = torch.bincount(first, minlength=groups).cumsum(0).tolist()
-    for g, (a, b) in enumerate(zip([0] + first_ends[:-1], first_ends)):
-        if a < b:
-            compare(g, by_first[a:b])
-    left = may_hold_nearer(slice(None))
-    left[first, torch.arange(n, device=points.device)] = False
-    if float(left.sum(dim=1).to(points.dtype) @ sizes.to(points.dtype)) > _GROUPED_MAX_SHARE * n * m:
-        return None
-    for g in range(groups):
-        rows = torch.nonzero(left[g] & may_hold_nearer(g), as_tuple=True)[0]
-        if rows.numel():
-            compare(g, rows)
-    return best, best_index
 
 
 def squared_distances_to(points: Tensor, sq_norms: Tensor, rows: Optional[Tensor],
@@ -255,7 +128,7 @@ class NearestCentres:
         # and "retired" (+inf, never recomputed)
         self._no_centre, self._retired = slots, slots + 1
         self.centre_of = torch.full((n,), self._retired, dtype=torch.long, device=device)
-        dist, nearest = nearest_centre_grouped(self.points[open_rows], self.points[initial])
+        dist, nearest = nearest_centre(self.points[open_rows], self.points[initial])
         self.sq_dist[open_rows] = dist
         self.centre_of[open_rows] = nearest if initial.numel() else self._no_centre
         # one column per centre: the product over the centres reads columns
