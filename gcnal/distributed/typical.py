@@ -35,7 +35,8 @@ from ..nn import column_major
 from ..progress import progress_bar
 from ..selectors.kcenter import min_distance_to
 from ..selectors.probability import top2_gap
-from ..selectors.typical_diverse import RADIUS_SAMPLE, _RADIUS_BLOCK, percentile_rank
+from ..selectors.typical_diverse import (RADIUS_SAMPLE, _RADIUS_BLOCK, nearest_distances,
+                                         percentile_rank)
 from .greedy import offer
 from .knn import ring_knn_similarities
 from .shard import Shard
@@ -79,8 +80,8 @@ def sharded_cell_radius(shard: Shard, vectors: Tensor, cells: int,
     nearest = torch.full((draw.numel(), m + 1), float("inf"), device=vectors.device)
     if vectors.size(0):
         for start in range(0, draw.numel(), _RADIUS_BLOCK):
-            block = torch.cdist(sample[start:start + _RADIUS_BLOCK], vectors)
-            top = block.topk(min(m + 1, vectors.size(0)), dim=1, largest=False).values
+            top = nearest_distances(sample[start:start + _RADIUS_BLOCK], vectors,
+                                    min(m + 1, vectors.size(0)))
             nearest[start:start + _RADIUS_BLOCK, :top.size(1)] = top
     everyone = comm.all_gather(nearest).transpose(0, 1).reshape(draw.numel(), -1)
     return float(everyone.kthvalue(m + 1, dim=1).values.median())

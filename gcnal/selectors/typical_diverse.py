@@ -42,12 +42,19 @@ def cell_radius(vectors: Tensor, cells: int, generator: Optional[torch.Generator
     n = vectors.size(0)
     m = min(n - 1, max(1, math.ceil(n / max(cells, 1))))
     draw = torch.randperm(n, generator=generator, device=vectors.device)[:RADIUS_SAMPLE]
-    # m + 1: the item itself is its own nearest; the (m + 1)-th smallest by a
-    # top-k (the kthvalue's value, a few times faster for small m)
-    radii = torch.cat([torch.cdist(vectors[block], vectors)
-                       .topk(m + 1, dim=1, largest=False).values[:, -1]
+    # m + 1: the item itself is its own nearest
+    radii = torch.cat([nearest_distances(vectors[block], vectors, m + 1)[:, -1]
                        for block in draw.split(_RADIUS_BLOCK)])
     return float(radii.median())
+
+
+def nearest_distances(rows: Tensor, vectors: Tensor, count: int) -> Tensor:
+    r"""The ``count`` smallest distances from each of the unit ``rows`` to
+    the unit ``vectors``, ascending: the ``count`` largest similarities
+    :math:`s` of one product, by a top-:math:`k` (a few times faster than a
+    ``kthvalue`` for small counts), as :math:`\sqrt{\max(0, 2 - 2s)}`."""
+    similarity = (rows @ vectors.T).topk(count, dim=1).values
+    return (2.0 - 2.0 * similarity).clamp_(min=0).sqrt_()
 
 
 def radius_picks(score: Tensor, vectors: Tensor, available: Tensor, delta: Tensor,
