@@ -181,8 +181,10 @@ def test_stored_rows_reproduce_through_gcnal_evaluate():
         pytest.skip(f"no offline FashionMNIST at {default_data_dir()} (set GCNAL_DATA)")
     stored, fresh = regimes.reproduce("fmnist_small", ["random", "margin"], [0, 1, 2])
     assert len(stored) == len(fresh) == 2 * 3 * 9
-    text, same = regimes.render_reproduction(stored, fresh, atol=1e-4)  # one test item of 10,000
-    assert same and "tables identical: True" in text
+    # one test item of 10,000 (1e-4, with room for the float subtraction):
+    # on another machine the last bits of a sum can decide a near-tie
+    text, same = regimes.render_reproduction(stored, fresh, atol=1.5e-4)
+    assert same and "wins/ties/losses identical: True" in text
 
 
 def test_options_name_the_bfloat16_first_layer_by_its_torch_name():
