@@ -10,7 +10,9 @@ Items:
   scikit-activeml 1.x's ``CoreSet`` (``skactiveml.pool``; the bench extra),
   on the seeded clustered pool of :func:`benchmarks.scale.make_pool`
   (``--kcenter-size`` items, ``--kcenter-dim`` dimensions, a fifth
-  labelled), budget ``--kcenter-budget``; both libraries with ``--threads``
+  labelled) or, with ``--kcenter-pool cifar_ssl``, on CIFAR-10
+  self-supervised features (:func:`kcenter_pool`), budget
+  ``--kcenter-budget``; both libraries with ``--threads``
   threads (torch's and, through threadpoolctl, numpy's BLAS; default:
   all). Each side's wall time and the cover radius its picks leave,
   :math:`\max_{i \in U} \min_{j \in L \cup P} \lVert \mathbf{x}_i -
@@ -97,6 +99,27 @@ def _paired_rounds(sides: Dict, rounds: int, anchor: str):
                 "gcnal_cpu_s": timed[ours][2], "anchor_cpu_s": timed[theirs][2]})
 
 
+def kcenter_pool(args):
+    """The k-center item's features and labelled mask: the clustered
+    synthetic pool of :func:`benchmarks.scale.make_pool`, or
+    (``--kcenter-pool cifar_ssl``) the self-supervised encoder's features of
+    the first ``--kcenter-size`` CIFAR-10 training images
+    (:func:`benchmarks.ssl_encoder.cached_features`, ``--kcenter-dim``
+    ignored) with a seeded ``--kcenter-labelled-fraction`` labelled: the
+    features users have, far less clustered than the synthetic pool."""
+    if args.kcenter_pool == "clustered":
+        return make_pool(args.kcenter_size, args.kcenter_dim, args.seed, "cpu",
+                         args.kcenter_labelled_fraction)
+    from .ssl_encoder import cached_features
+
+    features = torch.from_numpy(cached_features()["train_x"][:args.kcenter_size]).float()
+    n = features.size(0)
+    labelled = torch.zeros(n, dtype=torch.bool)
+    draw = torch.randperm(n, generator=torch.Generator().manual_seed(args.seed))
+    labelled[draw[:max(1, int(n * args.kcenter_labelled_fraction))]] = True
+    return features, labelled
+
+
 def kcenter_rows(args) -> List[Dict]:
     """k-center greedy: gcnal's ``coreset`` and scikit-activeml's ``CoreSet``."""
     import gcnal
@@ -104,8 +127,7 @@ def kcenter_rows(args) -> List[Dict]:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    features, labelled = make_pool(args.kcenter_size, args.kcenter_dim, args.seed, "cpu",
-                                   args.kcenter_labelled_fraction)
+    features, labelled = kcenter_pool(args)
     x = features.numpy()
     y = np.full(len(x), np.nan)
     y[labelled.numpy()] = 0
@@ -116,7 +138,7 @@ def kcenter_rows(args) -> List[Dict]:
         "scikit-activeml": lambda: _with_blas_threads(args.threads, lambda: np.asarray(
             CoreSet(random_state=args.seed).query(x, y, batch_size=budget))),
     }
-    setting = {"item": "kcenter", "n": len(x), "d": x.shape[1],
+    setting = {"item": "kcenter", "pool": args.kcenter_pool, "n": len(x), "d": x.shape[1],
                "labelled": int(labelled.sum()), "budget": budget,
                "threads": torch.get_num_threads()}
     rows = []
@@ -224,6 +246,8 @@ def main(argv=None) -> List[Dict]:
     parser.add_argument("--kcenter-size", type=int, default=50_000)
     parser.add_argument("--kcenter-dim", type=int, default=512)
     parser.add_argument("--kcenter-labelled-fraction", type=float, default=0.2)
+    parser.add_argument("--kcenter-pool", choices=("clustered", "cifar_ssl"), default="clustered",
+                        help="the synthetic clustered pool, or CIFAR-10 SSL features")
     parser.add_argument("--kcenter-budget", type=int, default=1_000)
     parser.add_argument("--paper-unlabelled", type=int, default=10_000)
     parser.add_argument("--paper-labelled", type=int, default=1_000)
