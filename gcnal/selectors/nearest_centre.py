@@ -141,14 +141,10 @@ class NearestCentres:
         self._count = initial.numel()
         max_sq = float(self.sq_norms.max()) if n else 0.0
         self._slack = 6.0 * _ROUNDING_FACTOR * (h + 4) * torch.finfo(self.points.dtype).eps * max_sq
-        # the right side of the skip test, 4 delta_i^2 + 6E, kept with the
-        # distances (rewritten only where they change, not at every pick)
-        self._reach = self.sq_dist.mul(4.0).add_(self._slack)
 
     def retire(self, index: int) -> None:
         r"""Mark point ``index`` done: its distance becomes :math:`-\infty`."""
         self.sq_dist[index] = float("-inf")
-        self._reach[index] = float("-inf")
         self.centre_of[index] = self._retired
 
     def add(self, index: int) -> None:
@@ -163,16 +159,14 @@ class NearestCentres:
             to_centre = self._centre_sq.clone()
             to_centre[:count].add_(sq_u).sub_(centres @ u, alpha=2.0)
             # NaN fails: a NaN distance stays NaN under the full update too
-            need = to_centre[self.centre_of] <= self._reach
+            need = to_centre[self.centre_of] <= self.sq_dist.mul(4.0).add_(self._slack)
         else:  # a non-finite centre changes every open distance
             need = self.sq_dist > float("-inf")
         rows = torch.nonzero(need, as_tuple=True)[0]
         if rows.numel():
             new = squared_distances_to(self.points, self.sq_norms, rows, index)
             old = self.sq_dist[rows]
-            lowered = torch.minimum(old, new)
-            self.sq_dist[rows] = lowered
-            self._reach[rows] = lowered.mul_(4.0).add_(self._slack)
+            self.sq_dist[rows] = torch.minimum(old, new)
             self.centre_of[rows[new < old]] = count
         self._centres_t[:, count] = u
         self._centre_sq[count] = sq_u
