@@ -102,11 +102,11 @@ def _paired_rounds(sides: Dict, rounds: int, anchor: str):
 def kcenter_pool(args):
     """The k-center item's features and labelled mask: the clustered
     synthetic pool of :func:`benchmarks.scale.make_pool`, or
-    (``--kcenter-pool cifar_ssl``) the self-supervised encoder's features of
-    the first ``--kcenter-size`` CIFAR-10 training images
-    (:func:`benchmarks.ssl_encoder.cached_features`, ``--kcenter-dim``
-    ignored) with a seeded ``--kcenter-labelled-fraction`` labelled: the
-    features users have, far less clustered than the synthetic pool."""
+    (``--kcenter-pool cifar_ssl``) the self-supervised encoder's 256-d
+    features of the first ``--kcenter-size`` CIFAR-10 training images
+    (:func:`benchmarks.ssl_encoder.cached_features`) with a seeded
+    ``--kcenter-labelled-fraction`` labelled: the features users have, far
+    less clustered than the synthetic pool."""
     if args.kcenter_pool == "clustered":
         return make_pool(args.kcenter_size, args.kcenter_dim, args.seed, "cpu",
                          args.kcenter_labelled_fraction)
@@ -244,7 +244,8 @@ def main(argv=None) -> List[Dict]:
                         help="kcenter and paper: threads of torch (and, for kcenter, of "
                              "numpy's BLAS; default: all)")
     parser.add_argument("--kcenter-size", type=int, default=50_000)
-    parser.add_argument("--kcenter-dim", type=int, default=512)
+    parser.add_argument("--kcenter-dim", type=int, default=None,
+                        help="dimensions of the clustered pool (default 512)")
     parser.add_argument("--kcenter-labelled-fraction", type=float, default=0.2)
     parser.add_argument("--kcenter-pool", choices=("clustered", "cifar_ssl"), default="clustered",
                         help="the synthetic clustered pool, or CIFAR-10 SSL features")
@@ -264,6 +265,15 @@ def main(argv=None) -> List[Dict]:
                         help="the default's knn_backend option (default: %(default)s)")
     parser.add_argument("--results", type=Path, default=RESULTS / "limits.jsonl")
     args = parser.parse_args(argv)
+    if args.kcenter_pool == "cifar_ssl":  # its features are what they are: nothing dropped
+        if args.kcenter_dim is not None:
+            parser.error(f"--kcenter-dim: only for --kcenter-pool clustered (the CIFAR-10 "
+                         f"SSL features are 256-d); got {args.kcenter_dim}")
+        if args.kcenter_size > 50_000:
+            parser.error(f"--kcenter-size: at most the 50,000 CIFAR-10 training images with "
+                         f"--kcenter-pool cifar_ssl; got {args.kcenter_size}")
+    elif args.kcenter_dim is None:
+        args.kcenter_dim = 512
     stamp = {**provenance("limits", argv), "seed": args.seed}
     rows, threads = [], torch.get_num_threads()
     try:

@@ -95,7 +95,9 @@ class KNNAdjacency(PoolAdjacency):
         target, source = pairs
         self.degree = torch.zeros(n, device=weight.device).index_add_(0, target, weight)
         inv = torch.where(self.degree > 0, 1.0 / self.degree, torch.zeros_like(self.degree))
-        norm = inv[target] if normalization == "row" else inv[source]
+        # A's normalisation by one end of each pair, A^T's by the other
+        norm, norm_t = (inv[target], inv[source]) if normalization == "row" \
+            else (inv[source], inv[target])
         self.edge_index = torch.stack([source, target])
         self.edge_weight = weight * norm
         # coalesce sorted the pairs by target, then source: they are A's CSR
@@ -104,7 +106,6 @@ class KNNAdjacency(PoolAdjacency):
         # the other end's normalisation: no second sort
         crow = torch.zeros(n + 1, dtype=torch.long, device=weight.device)
         crow[1:] = torch.bincount(target, minlength=n).cumsum(0)
-        norm_t = inv[source] if normalization == "row" else inv[target]
         with warnings.catch_warnings():  # "sparse CSR support is in beta"
             warnings.simplefilter("ignore", UserWarning)
             self._matrix = torch.sparse_csr_tensor(crow, source, self.edge_weight, (n, n))

@@ -31,12 +31,12 @@ def _option_name(method: SelectionMethod, group: str, param: str, keyword: str) 
             return name
     own = sorted(method.options) or "it has none"
     if param in method.options:  # the same name in another role: say which
-        where = "a keyword" if keyword == param else f"a key of {keyword}"
+        where, given = (("a keyword", f"{keyword}=...") if keyword == param else
+                        (f"a key of {keyword}", f"{keyword}={{'{param}': ...}}"))
         raise InvalidParameterError(
             keyword, f"a setting that method '{method.name}' reads: as {where}, '{param}' "
             f"is the {group} setting, which it does not have; its own '{param}' "
-            f"(the {method.options[param].group}'s) goes in options={{'{param}': ...}}",
-            f"{keyword}=..." if keyword == param else f"{keyword}={{'{param}': ...}}")
+            f"(the {method.options[param].group}'s) goes in options={{'{param}': ...}}", given)
     raise InvalidParameterError(
         keyword, f"options of method '{method.name}' ({own}; see gcnal.method_options)",
         f"unknown ['{param}']")

@@ -68,7 +68,8 @@ class _ReluDropoutLinear(torch.autograd.Function):
             rows = slice(start, start + ctx.chunk)
             times_weight(grad[rows], weight2.T, out=grad_pre[rows])
             grad_pre[rows].div_(ctx.kept_fraction).mul_(torch.sign(h[rows]))
-        if x.dtype != grad_pre.dtype:  # into a reused buffer: a fresh one page-faults
+        low_precision = x.dtype != h.dtype
+        if low_precision:  # into a reused buffer: a fresh one page-faults
             grad_pre_x = take_buffer(workspace, "grad_pre_x", h.shape, x.dtype, h.device)
             grad_w1 = (x.T @ grad_pre_x.copy_(grad_pre)).to(h.dtype)
         else:
@@ -78,7 +79,7 @@ class _ReluDropoutLinear(torch.autograd.Function):
         if workspace is not None:  # both are free again: the step that wrote them is done
             workspace.give_back("grad_pre")
             workspace.give_back("hidden")
-            if x.dtype != h.dtype:
+            if low_precision:
                 workspace.give_back("grad_pre_x")
         return None, grad_w1, grad_b1, grad_w2, None, None, None
 
@@ -112,8 +113,8 @@ def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], wei
     and :math:`\mathbf{X}^\top \mathbf{G}` in that dtype.
 
     With a :class:`Workspace`, :math:`\mathbf{H}`, the gradient before the
-    ReLU (and its copy in ``X``'s dtype) and the random lanes of the dropout decisions are written into
-    buffers reused from call to call: valid for a loop that runs each
+    ReLU (and its copy in ``X``'s dtype) and the random lanes of the
+    dropout decisions are written into buffers reused from call to call: valid for a loop that runs each
     backward pass before the next forward pass (a training loop), where it
     spares the page faults of fresh :math:`N \times h` tensors (measured by
     ``python -m benchmarks.scale epoch-ab``). Values do not change.

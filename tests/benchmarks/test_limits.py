@@ -40,3 +40,13 @@ def test_limits_measures_each_item_beside_its_anchor_and_writes_stamped_rows(tmp
     assert paper["anchor"] == "original code path" and 0 <= paper["picks_shared"] <= 1
     assert rows[4]["threads"] == 1 and rows[4]["anchor"] == "margin"
     assert "| kcenter | 600 x 8 |" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra, named", [(["--kcenter-dim", "64"], "--kcenter-dim"),
+                                          (["--kcenter-size", "60000"], "--kcenter-size")])
+def test_the_cifar_ssl_pool_refuses_settings_it_cannot_honour(tmp_path, capsys, extra, named):
+    with pytest.raises(SystemExit):
+        main(["--items", "kcenter", "--kcenter-pool", "cifar_ssl", *extra,
+              "--results", str(tmp_path / "rows.jsonl")])
+    assert named in capsys.readouterr().err
+    assert not (tmp_path / "rows.jsonl").exists()
