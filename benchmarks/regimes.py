@@ -15,6 +15,12 @@ settings they record and compares:
 
     python -m benchmarks.regimes reproduce --study fmnist_linear --methods random margin --trials 0 1 2
 
+``arms`` pairs one method's rows from two ``--results-dir`` folders (the same
+method run with and without an option) per trial and cycle:
+
+    python -m benchmarks.regimes arms --reference benchmarks/results/regimes_exact_rerun \
+        --candidate benchmarks/results/regimes_ivf --studies cifar_ssl
+
 The studies:
 
 =================== ============================================ ============================= =========
@@ -423,6 +429,34 @@ def compare(rows: List[Dict], reference: Dict[str, str]) -> Dict[Tuple[str, str]
     return out
 
 
+def compare_arms(reference: Path, candidate: Path, method: str,
+                 studies: Sequence[str]) -> Dict[Tuple[str, str], Dict]:
+    """:func:`compare` of one ``method``'s rows from two results folders
+    (e.g. the same method with and without an option, each run with its own
+    ``--results-dir``), paired per study, trial and labelled count: the
+    ``candidate`` arm's difference to the ``reference`` arm's."""
+    rows = [dict(row, method=arm) for arm, folder in (("reference", reference),
+                                                       ("candidate", candidate))
+            for row in load_study(folder) if row["method"] == method and row["study"] in studies]
+    return compare(rows, {study: "reference" for study in studies})
+
+
+def render_arms(comparison: Dict[Tuple[str, str], Dict], studies: Sequence[str]) -> str:
+    """:func:`compare_arms` as a markdown table: per study, each cycle's
+    paired difference with its 95% interval, and the wins / ties / losses."""
+    lines = ["| study | per cycle: labelled, candidate - reference (95% interval, trials) | W/T/L |",
+             "| --- | --- | --- |"]
+    for study in studies:
+        entry = comparison.get((study, "candidate"))
+        if entry is None:
+            lines.append(f"| {study} | no paired rows | |")
+            continue
+        cycles = "; ".join(f"{c['labelled']}: {c['diff']:+.2f} ± {c['half']:.2f} (n={c['n']})"
+                           for c in entry["cycles"])
+        lines.append(f"| {study} | {cycles} | {entry['wins']}/{entry['ties']}/{entry['losses']} |")
+    return "\n".join(lines)
+
+
 def compare_to_random(rows: List[Dict]) -> Dict[Tuple[str, str], Dict]:
     """:func:`compare` against Random on every study."""
     return compare(rows, {r["study"]: "random" for r in rows})
@@ -712,7 +746,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                        help="also write it with every study's per-cycle intervals here")
     table.add_argument("--results-dir", type=Path, default=RESULTS,
                        help="the rows to tabulate (default: the committed studies)")
+    arms = sub.add_parser("arms", help="one method's rows from two --results-dir arms, paired "
+                                       "per trial and cycle (candidate minus reference)")
+    arms.add_argument("--method", default="typical_diverse")
+    arms.add_argument("--reference", type=Path, required=True, help="the reference arm's rows")
+    arms.add_argument("--candidate", type=Path, required=True, help="the candidate arm's rows")
+    arms.add_argument("--studies", nargs="+", default=list(STUDIES), choices=list(STUDIES))
     args = parser.parse_args(argv)
+    if args.command == "arms":
+        print(render_arms(compare_arms(args.reference, args.candidate, args.method, args.studies),
+                          args.studies))
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     if args.command == "table":
         rows = load_rows(args.results_dir)

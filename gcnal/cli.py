@@ -42,7 +42,9 @@ OPTION_FLAGS = {
     "graph": (str, "pool graph: dense, knn, or auto (dense while it fits)"),
     "k": (int, "neighbours per item of a kNN graph (or the method's own k)"),
     "knn_backend": (str, "kNN search: torch (exact), faiss (exact), faiss-approx "
-                         "(needs gcnal[faiss]) or ivf (approximate)"),
+                         "(needs gcnal[faiss]) or ivf (approximate); the typicality methods "
+                         "also take auto (typical_diverse's default: exact up to 10,000 items, "
+                         "ivf beyond)"),
     "batch_size": (_batch_size, "sampler training batch: auto, none (full batch) or an int"),
 }
 

@@ -62,8 +62,10 @@ def select(features, labelled_mask, budget: int, method: str = DEFAULT_METHOD, *
     :math:`i` is global item :math:`o_r + i`). The picks do not depend on the
     sharding, and the deterministic methods (``margin``, ``entropy``,
     ``least_confidence``, ``coreset`` with labelled items, and
-    ``typical_diverse``) pick what :func:`gcnal.select` picks on the
-    concatenated pool with the same seed; ``uncertain_gcn`` and ``core_gcn``
+    ``typical_diverse``, whose kNN search is always the exact one: past
+    10,000 items :func:`gcnal.select`'s with ``knn_backend="torch"``) pick
+    what :func:`gcnal.select` picks on the concatenated pool with the same
+    seed; ``uncertain_gcn`` and ``core_gcn``
     train the GCN sampler across the ranks and follow :func:`gcnal.select`
     up to the order of float sums (loss curves within float tolerance);
     ``random`` draws a uniform sample without replacement from

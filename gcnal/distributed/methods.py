@@ -72,11 +72,14 @@ def coreset_picks(shard: Shard, scores: Optional[Tensor], candidates=None) -> Te
 
 def typical_diverse_picks(shard: Shard, scores: Optional[Tensor], k: int = 20,
                           uncertainty_weight: float = 0.5, radius="auto",
-                          knn_backend: str = "torch") -> Tensor:
-    """gcnal's default method, with the exact ring kNN search."""
-    if knn_backend != "torch":
-        raise InvalidParameterError("knn_backend", "'torch' (the ring search is exact torch "
-                                    "products)", repr(knn_backend), OWNER)
+                          knn_backend: str = "auto") -> Tensor:
+    """gcnal's default method, with the exact ring kNN search at every pool
+    size (``"auto"`` too, which :func:`gcnal.select` resolves to the
+    approximate ``"ivf"`` search past
+    :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items)."""
+    if knn_backend not in ("auto", "torch"):
+        raise InvalidParameterError("knn_backend", "'auto' or 'torch' (the ring search is exact "
+                                    "torch products)", repr(knn_backend), OWNER)
     return typical_diverse(shard, scores, k, uncertainty_weight, radius)
 
 

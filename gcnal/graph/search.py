@@ -31,8 +31,9 @@ KNN_BACKENDS = ("torch", "faiss", "faiss-approx", "ivf")
 #: Lists probed by each list's queries in the ``"ivf"`` search.
 IVF_PROBES = 16
 
-#: Pool rows the ``"ivf"`` k-means is fitted on (a seeded sample of them).
-IVF_SAMPLE = 1 << 16
+#: Pool rows per inverted list that the ``"ivf"`` k-means is fitted on (a
+#: seeded sample of them; faiss asks for 39 to 256 per centroid).
+IVF_SAMPLE_PER_LIST = 64
 
 #: Most Lloyd rounds of the ``"ivf"`` k-means.
 IVF_ROUNDS = 10
@@ -247,10 +248,10 @@ def _ivf_search(v: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     a time.
 
     :math:`L = \lceil\sqrt{N}\rceil` centroids come from
-    :func:`~gcnal.selectors.kmeans.kmeans` on :data:`IVF_SAMPLE` rows drawn
-    with a fixed seed, started from :math:`L` of them (at most
-    :data:`IVF_ROUNDS` Lloyd rounds), and every row
-    joins its nearest centroid's list. The queries of list :math:`c` are
+    :func:`~gcnal.selectors.kmeans.kmeans` on :math:`64 L` rows
+    (:data:`IVF_SAMPLE_PER_LIST` per list) drawn with a fixed seed, started
+    from :math:`L` of them (at most :data:`IVF_ROUNDS` Lloyd rounds), and
+    every row joins its nearest centroid's list. The queries of list :math:`c` are
     compared with every row of the :data:`IVF_PROBES` lists whose centroids
     are nearest :math:`c`'s (:math:`c` among them) in one matrix product per
     block of queries, followed by an exact top-:math:`k`
@@ -265,7 +266,7 @@ def _ivf_search(v: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     n, device = v.size(0), v.device
     lists = max(1, math.ceil(math.sqrt(n)))
     generator = torch.Generator(device=device).manual_seed(0)
-    sample = torch.randperm(n, generator=generator, device=device)[:IVF_SAMPLE]
+    sample = torch.randperm(n, generator=generator, device=device)[:IVF_SAMPLE_PER_LIST * lists]
     centroids, _ = kmeans(v[sample], min(lists, sample.numel()), max_iter=IVF_ROUNDS,
                           seeded=False)
     lists = centroids.size(0)

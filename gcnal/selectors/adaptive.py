@@ -12,7 +12,7 @@ from ..errors import InvalidParameterError
 from .kcenter import min_distance_to
 from .probability import top2_gap
 from .typical_diverse import cell_radius, percentile_rank
-from .typiclust import typicality
+from .typiclust import TYPICALITY_BACKENDS, typicality
 
 #: Labelled items whose nearest labelled neighbour is looked up for the
 #: competence (drawn from the generator beyond it), and how many at a time.
@@ -163,10 +163,8 @@ def diverse_margin(gap: Tensor, vectors: Tensor, available: Tensor, count: int,
 
 
 def check_adaptive_options(k, candidate_factor, competence, knn_backend, owner: str) -> None:
-    from ..graph import KNN_BACKENDS
-
-    if knn_backend not in KNN_BACKENDS:
-        raise InvalidParameterError("knn_backend", f"one of {list(KNN_BACKENDS)}",
+    if knn_backend not in TYPICALITY_BACKENDS:
+        raise InvalidParameterError("knn_backend", f"one of {list(TYPICALITY_BACKENDS)}",
                                     repr(knn_backend), owner)
     for name, value in (("k", k), ("candidate_factor", candidate_factor)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -270,8 +268,9 @@ def typical_margin(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: 
         competence (float or str): The competence in [0, 1] that sets the
             split and the tilt, or ``"auto"`` to measure it.
             (default: :obj:`"auto"`)
-        knn_backend (str): :func:`~gcnal.graph.knn_search`'s backend for the
-            typicality. (default: :obj:`"torch"`)
+        knn_backend (str): :func:`~gcnal.selectors.typicality`'s backend
+            (``"auto"`` or one of :func:`~gcnal.graph.knn_search`'s).
+            (default: :obj:`"torch"`)
 
     Returns:
         ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,

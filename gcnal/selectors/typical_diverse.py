@@ -13,7 +13,7 @@ from ..validation import check_choice, check_int, check_real
 from .kcenter import min_distance_to
 from .probability import top2_gap
 from .ranking import PicksAndScores
-from .typiclust import typicality
+from .typiclust import TYPICALITY_BACKENDS, typicality
 
 #: Pool items whose neighbourhood radius is measured to set the default radius,
 #: and how many of them at a time (a block holds ``block x N`` distances).
@@ -147,7 +147,7 @@ def _scan_picks(order: Tensor, vectors: Tensor, delta: Tensor, radius: float,
 def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                     budget: int, *, generator: Optional[torch.Generator] = None, k: int = 20,
                     uncertainty_weight: float = 0.5, radius: Union[str, float] = "auto",
-                    knn_backend: str = "torch") -> PicksAndScores:
+                    knn_backend: str = "auto") -> PicksAndScores:
     r"""Typicality-weighted picks, kept apart by a radius, tilted towards the
     learner's uncertainty when its probabilities are given.
 
@@ -194,9 +194,11 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         radius (float or str): :math:`r` in L2 distance between unit vectors
             (:math:`\sqrt{2 - 2 \cos}`, so in :math:`[0, 2]`), or ``"auto"``.
             ``0`` switches the diversity step off. (default: :obj:`"auto"`)
-        knn_backend (str): :func:`~gcnal.graph.knn_search`'s backend for the
-            typicality (``"faiss"`` or ``"faiss-approx"`` on large pools).
-            (default: :obj:`"torch"`)
+        knn_backend (str): :func:`~gcnal.selectors.typicality`'s backend:
+            ``"auto"`` (the exact ``"torch"`` search up to
+            :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items,
+            the approximate ``"ivf"`` one beyond), or one of
+            :func:`~gcnal.graph.knn_search`'s. (default: :obj:`"auto"`)
 
     Returns:
         ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
@@ -207,9 +209,8 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         radius has halved away).
     """
     from ..graph import l2_normalize
-    from ..graph import KNN_BACKENDS
 
-    check_choice(knn_backend, "knn_backend", KNN_BACKENDS, "typical_diverse")
+    check_choice(knn_backend, "knn_backend", TYPICALITY_BACKENDS, "typical_diverse")
     check_int(k, "k", "typical_diverse")
     check_real(uncertainty_weight, "uncertainty_weight", 0.0, 1.0, "typical_diverse")
     if radius != "auto":

@@ -7,10 +7,20 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from ..graph.search import KNN_BACKENDS
 from ..progress import progress_bar
 from ..validation import check_int
 from .kmeans import kmeans
 from .ranking import PicksAndScores
+
+#: Largest pool whose typicality ``backend="auto"`` finds exactly (the
+#: ``"torch"`` search, :math:`O(N^2 d)`); larger pools use the inverted lists
+#: of ``"ivf"``, :math:`O(N^{1.5} d)`. Below about this size the two cost
+#: about the same (``python -m benchmarks.typicality_overlap`` times both).
+EXACT_TYPICALITY_MAX = 10_000
+
+#: Backends of :func:`typicality`: ``"auto"`` and the kNN searches.
+TYPICALITY_BACKENDS = ("auto",) + KNN_BACKENDS
 
 
 def typicality(points: Tensor, k: int = 20, backend: str = "torch", *,
@@ -26,10 +36,12 @@ def typicality(points: Tensor, k: int = 20, backend: str = "torch", *,
 
     by :func:`~gcnal.graph.knn_search` (its ``backend``; the exact
     ``"torch"`` one by :func:`~gcnal.graph.knn_similarities`, the same
-    values from half the products) on L2-normalised points (distance
-    :math:`\sqrt{2 - 2\cos}`), memory :math:`O(nk)`. With
-    fewer than two points every typicality is 0. ``normalized=True``: the
-    points are unit rows already (see :func:`~gcnal.graph.knn_search`).
+    values from half the products; ``"auto"`` is ``"torch"`` up to
+    :data:`EXACT_TYPICALITY_MAX` points and ``"ivf"`` beyond) on
+    L2-normalised points (distance :math:`\sqrt{2 - 2\cos}`), memory
+    :math:`O(nk)`. With fewer than two points every typicality is 0.
+    ``normalized=True``: the points are unit rows already (see
+    :func:`~gcnal.graph.knn_search`).
     """
     from ..graph import knn_search, knn_similarities
 
@@ -37,6 +49,8 @@ def typicality(points: Tensor, k: int = 20, backend: str = "torch", *,
     k = min(k, n // 2)
     if k < 1:
         return torch.zeros(n, device=points.device)
+    if backend == "auto":
+        backend = "torch" if n <= EXACT_TYPICALITY_MAX else "ivf"
     if backend == "torch":
         sim = knn_similarities(points, k, normalized=normalized)
     else:

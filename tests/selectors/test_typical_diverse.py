@@ -1,4 +1,6 @@
 """typical_diverse, gcnal's recommended selector, and its pieces."""
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -141,3 +143,20 @@ def test_cold_start_covers_every_cluster(blobs):
     x, assign = blobs()
     idx = gcnal.select(x.numpy(), np.zeros(240, dtype=bool), 6, method="typical_diverse", seed=0)
     assert sorted(assign[torch.from_numpy(idx)].tolist()) == list(range(6))
+
+
+def test_auto_backend_is_exact_up_to_its_size_and_ivf_beyond(monkeypatch, gen):
+    typiclust = importlib.import_module("gcnal.selectors.typiclust")  # the module, not the selector
+    v = l2_normalize(torch.randn(2_000, 32, generator=gen(0)))
+    exact = typicality(v, 20, "torch", normalized=True)
+    approximate = typicality(v, 20, "ivf", normalized=True)
+    assert not torch.equal(exact, approximate)  # unclustered: the lists miss neighbours
+    monkeypatch.setattr(typiclust, "EXACT_TYPICALITY_MAX", 2_000)
+    assert torch.equal(typicality(v, 20, "auto", normalized=True), exact)
+    monkeypatch.setattr(typiclust, "EXACT_TYPICALITY_MAX", 1_999)
+    assert torch.equal(typicality(v, 20, "auto", normalized=True), approximate)
+    labelled = torch.zeros(2_000, dtype=torch.bool)
+    labelled[:50] = True
+    default = gcnal.select(v, labelled, 40, seed=0)
+    assert default.tolist() == gcnal.select(v, labelled, 40, seed=0,
+                                            options={"knn_backend": "ivf"}).tolist()
