@@ -30,7 +30,8 @@ Items:
   items, for each of ``--default-budgets``, both given the same class
   probabilities (a seeded softmax of a linear map of the features); the
   default's typicality search with ``--default-knn-backend`` (its
-  ``knn_backend`` option; default ``torch``, the exact search).
+  ``knn_backend`` option; default ``auto``, the library's default: the
+  exact search up to 10,000 items, ivf beyond).
 
 Rounds alternate the order of the two sides; the ratio (of wall times) is
 the median over rounds; each side's process CPU time is recorded too.
@@ -261,7 +262,7 @@ def main(argv=None) -> List[Dict]:
     parser.add_argument("--default-budgets", type=int, nargs="+", default=[100, 1_000])
     parser.add_argument("--default-threads", type=int, default=1,
                         help="the default item's torch threads (default: %(default)s)")
-    parser.add_argument("--default-knn-backend", default="torch",
+    parser.add_argument("--default-knn-backend", default="auto",
                         help="the default's knn_backend option (default: %(default)s)")
     parser.add_argument("--results", type=Path, default=RESULTS / "limits.jsonl")
     args = parser.parse_args(argv)

@@ -30,6 +30,15 @@ def power_of_two_scale(points: Tensor, dim: Optional[int] = None) -> Tensor:
                           max=-math.ceil(math.log2(info.tiny)))
 
 
+def times_power_of_two(points: Tensor, exponent: Tensor) -> Tensor:
+    r""":math:`\mathbf{p} \cdot 2^{e}` for an int ``exponent`` that broadcasts
+    against ``points`` (``torch.ldexp``'s values): the powers of two are
+    built at the exponent's shape, not the broadcast one, then multiplied
+    in (``torch.ldexp`` raises 2 to the power once per broadcast entry)."""
+    return points * torch.ldexp(torch.ones(exponent.shape, dtype=points.dtype,
+                                           device=points.device), exponent)
+
+
 def divide_by_power_of_two(points: Tensor) -> Tuple[Tensor, float]:
     r"""``(points / 2^e, 2^e)`` for :func:`power_of_two_scale`'s :math:`e`
     over all entries. Entries of the result lie in :math:`(-4, 4)` (in
@@ -37,11 +46,11 @@ def divide_by_power_of_two(points: Tensor) -> Tuple[Tensor, float]:
     maximum); distances scale by :math:`2^{-e}` and squared distances by
     :math:`4^{-e}`, exactly while the originals were well scaled."""
     exponent = power_of_two_scale(points)
-    return torch.ldexp(points, -exponent).to(points.dtype), 2.0 ** int(exponent)
+    return times_power_of_two(points, -exponent), 2.0 ** int(exponent)
 
 
 def rows_divided_by_power_of_two(points: Tensor) -> Tensor:
     r"""Each row of the 2-D ``points`` divided by its own :math:`2^{e_i}`
     (:func:`power_of_two_scale` over the row): directions kept exactly,
     magnitudes brought to :math:`[1/2, 1)` (zero rows stay zero)."""
-    return torch.ldexp(points, -power_of_two_scale(points, dim=1)).to(points.dtype)
+    return times_power_of_two(points, -power_of_two_scale(points, dim=1))

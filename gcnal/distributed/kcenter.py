@@ -20,7 +20,7 @@ from torch import Tensor
 
 from ..nn import column_major
 from ..progress import progress_bar
-from ..scaling import power_of_two_scale
+from ..scaling import power_of_two_scale, times_power_of_two
 from ..selectors.kcenter import min_distance_to
 from .greedy import offer
 from .shard import Shard
@@ -32,7 +32,7 @@ def global_scale(shard: Shard, points: Tensor) -> Tensor:
     concatenated pool)."""
     local_max = points.abs().max() if points.numel() else points.new_zeros(())
     largest = shard.comm.all_reduce(local_max.reshape(1), op=dist.ReduceOp.MAX)
-    return torch.ldexp(points, -power_of_two_scale(largest[0])).to(points.dtype)
+    return times_power_of_two(points, -power_of_two_scale(largest[0]))
 
 
 def cold_start_owner(shard: Shard, generator: torch.Generator):

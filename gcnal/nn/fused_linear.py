@@ -29,6 +29,7 @@ class _ReluDropoutLinear(torch.autograd.Function):
         kept_fraction = 1.0 - p if lanes is not None else 1.0
         w1 = weight1.to(x.dtype)
         h = take_buffer(workspace, "hidden", (n, hidden), weight1.dtype, x.device)
+        out = torch.empty(n, weight2.size(1), dtype=weight2.dtype, device=x.device)
         for start in range(0, n, chunk):
             rows = slice(start, start + chunk)
             block = h[rows]
@@ -43,44 +44,49 @@ class _ReluDropoutLinear(torch.autograd.Function):
                 # multiplied in as dropout() multiplies them (a multiplication
                 # by a boolean mask is several times faster than masked_fill_)
                 block.mul_(kept(lanes[rows], p)).div_(kept_fraction)
+            torch.matmul(block, weight2, out=out[rows])  # while the chunk is in cache
         if workspace is not None and lanes is not None:
             workspace.give_back("lanes")
         ctx.save_for_backward(x, h, weight2)
         ctx.has_bias, ctx.kept_fraction, ctx.chunk = bias1 is not None, kept_fraction, chunk
         ctx.workspace = workspace
-        return h @ weight2
+        return out
 
     @staticmethod
     def backward(ctx, grad: Tensor):
         x, h, weight2 = ctx.saved_tensors
         # h >= 0, and h > 0 exactly where the ReLU passed and the mask kept, so
         # sign(h) / (1 - p) is the derivative of dropout(relu(.)): the gradient
-        # before the ReLU, built chunk by chunk with the values autograd's
-        # operations give on the unfused expression (for one output, its
+        # G before the ReLU is built chunk by chunk (for one output, its
         # (N, 1) x (1, h) product is one rounded multiplication per entry, so
-        # torch.mul gives it without a K = 1 matmul); then
-        # one product for the weight's gradient, so that it is the unfused one
-        # to the bit
+        # torch.mul gives it without a K = 1 matmul), and while a chunk is in
+        # cache it adds its rows' terms to the bias's and the second weight's
+        # gradients and is stored in X's dtype; then one product X^T G for the
+        # first weight's gradient
         workspace = ctx.workspace
-        grad_pre = take_buffer(workspace, "grad_pre", h.shape, h.dtype, h.device)
-        times_weight = torch.mul if weight2.size(1) == 1 else torch.mm
-        for start in range(0, x.size(0), ctx.chunk):
-            rows = slice(start, start + ctx.chunk)
-            times_weight(grad[rows], weight2.T, out=grad_pre[rows])
-            grad_pre[rows].div_(ctx.kept_fraction).mul_(torch.sign(h[rows]))
+        n, hidden = h.shape
         low_precision = x.dtype != h.dtype
-        if low_precision:  # into a reused buffer: a fresh one page-faults
-            grad_pre_x = take_buffer(workspace, "grad_pre_x", h.shape, x.dtype, h.device)
-            grad_w1 = (x.T @ grad_pre_x.copy_(grad_pre)).to(h.dtype)
-        else:
-            grad_w1 = x.T @ grad_pre
-        grad_b1 = grad_pre.sum(dim=0) if ctx.has_bias else None
-        grad_w2 = h.T @ grad
+        grad_pre = take_buffer(workspace, "grad_pre", h.shape, x.dtype, h.device)
+        # a low-precision G is rounded from a float32 chunk
+        scratch = torch.empty(min(ctx.chunk, n), hidden, dtype=h.dtype, device=h.device) \
+            if low_precision else None
+        times_weight = torch.mul if weight2.size(1) == 1 else torch.mm
+        grad_b1 = h.new_zeros(hidden) if ctx.has_bias else None
+        grad_w2 = torch.zeros_like(weight2)
+        for start in range(0, n, ctx.chunk):
+            rows = slice(start, start + ctx.chunk)
+            pre = scratch[:grad[rows].size(0)] if low_precision else grad_pre[rows]
+            times_weight(grad[rows], weight2.T, out=pre)
+            pre.div_(ctx.kept_fraction).mul_(torch.sign(h[rows]))
+            if low_precision:
+                grad_pre[rows].copy_(pre)
+            if grad_b1 is not None:
+                grad_b1.add_(pre.sum(dim=0))
+            grad_w2.addmm_(h[rows].T, grad[rows])
+        grad_w1 = (x.T @ grad_pre).to(h.dtype)
         if workspace is not None:  # both are free again: the step that wrote them is done
             workspace.give_back("grad_pre")
             workspace.give_back("hidden")
-            if low_precision:
-                workspace.give_back("grad_pre_x")
         return None, grad_w1, grad_b1, grad_w2, None, None, None
 
 
@@ -100,24 +106,29 @@ def relu_dropout_linear(x: Tensor, weight1: Tensor, bias1: Optional[Tensor], wei
     flows to it: the GCN sampler's cached :math:`A\mathbf{X}`). Gradients
     flow to :math:`\mathbf{\Theta}_1, \mathbf{b}_1, \mathbf{\Theta}_2`.
 
-    On a CPU the hidden layer :math:`\mathbf{H}` and the gradient before
-    its ReLU are computed in row chunks of :data:`_CHUNK_ELEMENTS` that stay
-    in cache through bias, ReLU, mask and scale (on other devices in one
-    piece); only :math:`\mathbf{H}` is kept for the backward pass (its sign
-    is the derivative of ReLU-then-dropout), and the weight gradient
-    :math:`\mathbf{X}^\top \mathbf{G}` is one product, taken as autograd
-    takes it on the unfused expression (same picks), while a step writes two
-    :math:`N \times h` tensors instead of about ten (epoch times fused
-    against unfused: ``python -m benchmarks.scale epoch-ab``). ``X`` in another
-    dtype (bfloat16) takes the products :math:`\mathbf{X}\mathbf{\Theta}_1`
-    and :math:`\mathbf{X}^\top \mathbf{G}` in that dtype.
+    On a CPU the hidden layer :math:`\mathbf{H}` and the gradient
+    :math:`\mathbf{G}` before its ReLU are computed in row chunks of
+    :data:`_CHUNK_ELEMENTS` that stay in cache through bias, ReLU, mask,
+    scale and the chunk's rows of :math:`\mathbf{H}\mathbf{\Theta}_2`
+    (forward) or of the bias's and :math:`\mathbf{\Theta}_2`'s gradients
+    (backward; on other devices in one piece); only :math:`\mathbf{H}` is
+    kept for the backward pass (its sign is the derivative of
+    ReLU-then-dropout), and the first weight's gradient
+    :math:`\mathbf{X}^\top \mathbf{G}` is one product, so a step writes two
+    :math:`N \times h` tensors and reads each about twice instead of about
+    ten (epoch times fused against unfused: ``python -m benchmarks.scale
+    epoch-ab``). The gradients are the unfused expression's up to the order
+    in which float32 sums add the chunks' terms. ``X`` in another dtype
+    (bfloat16) takes the products :math:`\mathbf{X}\mathbf{\Theta}_1` and
+    :math:`\mathbf{X}^\top \mathbf{G}` in that dtype (:math:`\mathbf{G}`
+    rounded to it chunk by chunk).
 
-    With a :class:`Workspace`, :math:`\mathbf{H}`, the gradient before the
-    ReLU (and its copy in ``X``'s dtype) and the random lanes of the
-    dropout decisions are written into buffers reused from call to call: valid for a loop that runs each
-    backward pass before the next forward pass (a training loop), where it
-    spares the page faults of fresh :math:`N \times h` tensors (measured by
-    ``python -m benchmarks.scale epoch-ab``). Values do not change.
+    With a :class:`Workspace`, :math:`\mathbf{H}`, :math:`\mathbf{G}` and
+    the random lanes of the dropout decisions are written into buffers
+    reused from call to call: valid for a loop that runs each backward pass
+    before the next forward pass (a training loop), where it spares the page
+    faults of fresh :math:`N \times h` tensors (measured by ``python -m
+    benchmarks.scale epoch-ab``). Values do not change.
 
     Shapes:
         - **x:** :math:`(N, d)`; **weight1:** :math:`(d, h)`; **bias1:**

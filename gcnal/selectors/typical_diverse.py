@@ -13,7 +13,7 @@ from ..validation import check_choice, check_int, check_real
 from .kcenter import min_distance_to
 from .probability import top2_gap
 from .ranking import PicksAndScores
-from .typiclust import TYPICALITY_BACKENDS, typicality
+from .typiclust import TYPICALITY_BACKENDS, nearest_similarities, typicality_from
 
 #: Pool items whose neighbourhood radius is measured to set the default radius,
 #: and how many of them at a time (a block holds ``block x N`` distances).
@@ -33,15 +33,27 @@ def percentile_rank(values: Tensor) -> Tensor:
     return ranks / values.numel()
 
 
-def cell_radius(vectors: Tensor, cells: int, generator: Optional[torch.Generator]) -> float:
+def cell_radius(vectors: Tensor, cells: int, generator: Optional[torch.Generator],
+                nearest: Optional[Tensor] = None) -> float:
     r"""The radius of a ball that holds about :math:`N / \text{cells}` items:
     the median, over up to :data:`RADIUS_SAMPLE` items drawn from
-    ``generator``, of the distance to the :math:`\lceil N / \text{cells}
+    ``generator``, of the distance to the :math:`m = \lceil N / \text{cells}
     \rceil`-th nearest item. ``cells`` such balls around well-spread centres
-    cover the pool about once."""
+    cover the pool about once.
+
+    ``nearest``: each item's largest similarities to the others, largest
+    first (the typicality's :func:`~gcnal.selectors.typiclust.nearest_similarities`).
+    When its rows hold the sampled items' :math:`m`-th (finite), the
+    distances are read from it instead of computed: the exact search's
+    values are these products' (the same radius), an approximate search's
+    may be lower similarities (a radius no smaller)."""
     n = vectors.size(0)
     m = min(n - 1, max(1, math.ceil(n / max(cells, 1))))
     draw = torch.randperm(n, generator=generator, device=vectors.device)[:RADIUS_SAMPLE]
+    if nearest is not None and nearest.size(1) >= m:
+        similarity = nearest[draw, m - 1]
+        if bool(torch.isfinite(similarity).all()):
+            return float((2.0 - 2.0 * similarity).clamp_(min=0).sqrt_().median())
     # m + 1: the item itself is its own nearest
     radii = torch.cat([nearest_distances(vectors[block], vectors, m + 1)[:, -1]
                        for block in draw.split(_RADIUS_BLOCK)])
@@ -219,8 +231,8 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
     available = ~labelled_mask
-    columns: Dict[str, Tensor] = {
-        "typicality": typicality(vectors, k, knn_backend, normalized=True)}
+    nearest = nearest_similarities(vectors, k, knn_backend, normalized=True)
+    columns: Dict[str, Tensor] = {"typicality": typicality_from(nearest)}
     pool_score = percentile_rank(columns["typicality"][unlabelled])
     if scores is not None and uncertainty_weight > 0:
         gap = top2_gap(scores.float())
@@ -230,7 +242,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     score[unlabelled] = pool_score
     columns["score"] = score.clone()
     if radius == "auto":
-        radius = cell_radius(vectors, int(labelled_mask.sum()) + budget, generator)
+        radius = cell_radius(vectors, int(labelled_mask.sum()) + budget, generator, nearest)
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
     picks, radius_in_force = radius_picks(score, vectors, available, delta, radius, budget)
     return picks, {**{name: values[picks] for name, values in columns.items()},

@@ -34,28 +34,45 @@ def typicality(points: Tensor, k: int = 20, backend: str = "torch", *,
         \in \operatorname{kNN}(\mathbf{x})} \lVert \mathbf{x} - \mathbf{x}_j
         \rVert\Big)^{-1},
 
-    by :func:`~gcnal.graph.knn_search` (its ``backend``; the exact
-    ``"torch"`` one by :func:`~gcnal.graph.knn_similarities`, the same
-    values from half the products; ``"auto"`` is ``"torch"`` up to
-    :data:`EXACT_TYPICALITY_MAX` points and ``"ivf"`` beyond) on
-    L2-normalised points (distance :math:`\sqrt{2 - 2\cos}`), memory
-    :math:`O(nk)`. With fewer than two points every typicality is 0.
-    ``normalized=True``: the points are unit rows already (see
-    :func:`~gcnal.graph.knn_search`).
+    from :func:`nearest_similarities` (its ``backend``) on L2-normalised
+    points (distance :math:`\sqrt{2 - 2\cos}`), memory :math:`O(nk)`. With
+    fewer than two points every typicality is 0. ``normalized=True``: the
+    points are unit rows already (see :func:`~gcnal.graph.knn_search`).
     """
+    return typicality_from(nearest_similarities(points, k, backend, normalized=normalized))
+
+
+def nearest_similarities(points: Tensor, k: int = 20, backend: str = "torch", *,
+                         normalized: bool = False) -> Tensor:
+    r"""Each point's :math:`\min(k, \lfloor n / 2 \rfloor)` largest cosine
+    similarities to the other points, largest first, :math:`(n, k')`: the
+    search behind :func:`typicality`, by :func:`~gcnal.graph.knn_search`
+    (its ``backend``; the exact ``"torch"`` one by
+    :func:`~gcnal.graph.knn_similarities`, the same values from half the
+    products; ``"auto"`` is ``"torch"`` up to :data:`EXACT_TYPICALITY_MAX`
+    points and ``"ivf"`` beyond, whose rows pad with :math:`-\infty` where
+    it found fewer than :math:`k'`)."""
     from ..graph import knn_search, knn_similarities
 
     n = points.size(0)
     k = min(k, n // 2)
     if k < 1:
-        return torch.zeros(n, device=points.device)
+        return torch.zeros(n, 0, device=points.device)
     if backend == "auto":
         backend = "torch" if n <= EXACT_TYPICALITY_MAX else "ivf"
     if backend == "torch":
-        sim = knn_similarities(points, k, normalized=normalized)
-    else:
-        _, sim = knn_search(points, k, backend, normalized=normalized)
-    mean = (2.0 - 2.0 * sim).clamp_min(0).sqrt().mean(dim=1)
+        return knn_similarities(points, k, normalized=normalized)
+    return knn_search(points, k, backend, normalized=normalized)[1]
+
+
+def typicality_from(similarities: Tensor) -> Tensor:
+    r""":func:`typicality` from each point's nearest similarities
+    :math:`s_{ij}` (:func:`nearest_similarities`),
+    :math:`1 / (\frac{1}{k}\sum_j \sqrt{\max(0, 2 - 2 s_{ij})} + 10^{-8})`;
+    0 for points without neighbours (:math:`k = 0`)."""
+    if similarities.size(1) == 0:
+        return torch.zeros(similarities.size(0), device=similarities.device)
+    mean = (2.0 - 2.0 * similarities).clamp_min(0).sqrt().mean(dim=1)
     return 1.0 / (mean + 1e-8)
 
 

@@ -13,7 +13,7 @@ from benchmarks.typicality_overlap import main  # noqa: E402
 
 def test_the_exact_search_against_itself_shares_every_pick(tmp_path, capsys):
     out = tmp_path / "rows.jsonl"
-    main(["--pools", "make_pool", "gaussian", "--size", "600", "--pool-seeds", "0",
+    main(["--pools", "make_pool", "gaussian", "--sizes", "600", "--pool-seeds", "0",
           "--draws", "1", "--labelled", "30", "--budgets", "20",
           "--backends", "torch", "ivf", "--results", str(out)])
     rows = read_rows(out)
@@ -24,4 +24,5 @@ def test_the_exact_search_against_itself_shares_every_pick(tmp_path, capsys):
         if row["backend"] == "torch":
             assert row["identical"] and row["picks_shared"] == 1.0
             assert row["typicality_rel_error_max"] == 0.0
-    assert "| make_pool | ivf | 20 |" in capsys.readouterr().out
+        assert row["exact_typicality_s"] > 0 and row["backend_typicality_s"] > 0
+    assert "| make_pool | 600 | ivf | 20 |" in capsys.readouterr().out

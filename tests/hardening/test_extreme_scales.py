@@ -5,6 +5,7 @@ import torch
 
 import gcnal
 from gcnal.errors import InvalidSelectionError
+from gcnal.scaling import power_of_two_scale, rows_divided_by_power_of_two
 from gcnal.selectors.kcenter import k_center_greedy_picks
 from gcnal.selectors.kmeans import kmeans_plus_plus
 from gcnal.selectors.typical_diverse import typical_diverse
@@ -84,3 +85,18 @@ def test_k_center_reports_distances_at_the_features_scale(scale):
                           return_info=True)
     np.testing.assert_allclose(np.asarray(scaled.pick_scores["distance"]),
                                np.asarray(plain.pick_scores["distance"]) * scale, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_rows_divided_by_power_of_two_are_ldexp_bit_for_bit_at_any_row_scale(dtype):
+    # rows from 1e-30 to 1e30 (subnormal-adjacent and square-overflowing in float32)
+    scales = torch.logspace(-30, 30, 13, dtype=torch.float64).to(dtype)
+    points = torch.randn(13, 6, generator=torch.Generator().manual_seed(0), dtype=dtype) \
+        * scales[:, None]
+    points[4] = 0.0
+    exponent = power_of_two_scale(points, dim=1)
+    divided = rows_divided_by_power_of_two(points)
+    assert divided.dtype == dtype
+    assert torch.equal(divided, torch.ldexp(points, -exponent).to(dtype))
+    assert (divided.abs().amax(dim=1)[torch.arange(13) != 4] >= 0.5).all()
+    assert (divided.abs().amax(dim=1) < 1).all()

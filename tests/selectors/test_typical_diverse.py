@@ -29,6 +29,21 @@ def test_cell_radius_holds_about_n_over_cells_items(gen):
     assert radius > 3 * step
 
 
+@pytest.mark.parametrize("cells", [100, 400, 2_000])
+def test_cell_radius_from_the_typicality_search_is_the_computed_one(cells, gen):
+    # 2,000 items: m = 20, 5 and 1 fit in the 20 nearest similarities; 100
+    # cells (m = 20) reads the last of them, and m past them falls back
+    typiclust = importlib.import_module("gcnal.selectors.typiclust")
+    v = l2_normalize(torch.randn(2_000, 16, generator=gen(0)))
+    nearest = typiclust.nearest_similarities(v, 20, "torch", normalized=True)
+    computed = cell_radius(v, cells, gen(5))
+    assert cell_radius(v, cells, gen(5), nearest) == computed
+    assert cell_radius(v, cells, gen(5), nearest[:, :4]) == computed  # too few columns
+    padded = nearest.clone()
+    padded[:, -1] = float("-inf")  # an approximate search that found fewer
+    assert cell_radius(v, cells, gen(5), padded) == computed
+
+
 @pytest.mark.parametrize("radius", [0.2, 0.4, 0.6])
 def test_no_two_picks_closer_than_the_radius_when_the_pool_allows(radius, gen):
     g = gen(1)
