@@ -15,8 +15,10 @@ from .ranking import PicksAndScores
 
 #: Largest pool whose typicality ``backend="auto"`` finds exactly (the
 #: ``"torch"`` search, :math:`O(N^2 d)`); larger pools use the inverted lists
-#: of ``"ivf"``, :math:`O(N^{1.5} d)`. Below about this size the two cost
-#: about the same (``python -m benchmarks.typicality_overlap`` times both).
+#: of ``"ivf"``, :math:`O(N^{1.5} d)`, which miss neighbours where the pool is
+#: not clustered. Up to this size exactness costs a fraction of a second,
+#: and the gap grows as :math:`\sqrt{N}` (``python -m
+#: benchmarks.typicality_overlap --sizes`` times both).
 EXACT_TYPICALITY_MAX = 10_000
 
 #: Backends of :func:`typicality`: ``"auto"`` and the kNN searches.
