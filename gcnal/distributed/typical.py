@@ -35,6 +35,7 @@ from ..nn import column_major
 from ..progress import progress_bar
 from ..selectors.kcenter import min_distance_to
 from ..selectors.probability import top2_gap
+from ..selectors.typiclust import typicality_from
 from ..selectors.typical_diverse import (RADIUS_SAMPLE, _RADIUS_BLOCK, nearest_distances,
                                          percentile_rank)
 from .greedy import offer
@@ -48,8 +49,7 @@ def sharded_typicality(shard: Shard, vectors: Tensor, k: int) -> Tensor:
     k = min(k, shard.num_items // 2)
     if k < 1:
         return torch.zeros(vectors.size(0), device=vectors.device)
-    sim = ring_knn_similarities(shard.comm, vectors, k, shard.counts)
-    return 1.0 / ((2.0 - 2.0 * sim).clamp_min(0).sqrt().mean(dim=1) + 1e-8)
+    return typicality_from(ring_knn_similarities(shard.comm, vectors, k, shard.counts))
 
 
 def global_percentile_rank(shard: Shard, values: Tensor) -> Tensor:

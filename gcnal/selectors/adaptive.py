@@ -12,7 +12,7 @@ from ..errors import InvalidParameterError
 from .kcenter import min_distance_to
 from .probability import top2_gap
 from .typical_diverse import cell_radius, percentile_rank
-from .typiclust import TYPICALITY_BACKENDS, typicality
+from .typiclust import TYPICALITY_BACKENDS, nearest_similarities, typicality_from
 
 #: Labelled items whose nearest labelled neighbour is looked up for the
 #: competence (drawn from the generator beyond it), and how many at a time.
@@ -180,12 +180,15 @@ def explore_exploit(probs: Optional[Tensor], vectors: Tensor, labelled_mask: Ten
                     budget: int, explore_score: Tensor, *,
                     competence: Union[str, float] = "auto",
                     candidate_factor: int = 10,
-                    generator: Optional[torch.Generator] = None
+                    generator: Optional[torch.Generator] = None,
+                    nearest: Optional[Tensor] = None
                     ) -> Tuple[Tensor, Dict[str, Tensor]]:
     r"""The batch of :func:`typical_margin`, with its exploration ranked by
     ``explore_score`` (higher first; typicality there, typicality times the
     GCN's novelty in :func:`~gcnal.selectors.gcn_typical_margin`).
-    ``vectors`` are unit rows. Returns ``(picks, pick_scores)``."""
+    ``vectors`` are unit rows; ``nearest``, the typicality search's nearest
+    similarities, spares :func:`cell_radius` a search of its own where they
+    hold what it reads. Returns ``(picks, pick_scores)``."""
     unlabelled = ~labelled_mask
     if probs is None:
         kappa = 0.0
@@ -205,7 +208,7 @@ def explore_exploit(probs: Optional[Tensor], vectors: Tensor, labelled_mask: Ten
     if gap is not None and kappa > 0:
         explore = explore.pow(1.0 - kappa) * percentile_rank(-gap[unlabelled]).pow(kappa)
     priority[unlabelled] = explore
-    radius = cell_radius(vectors, int(labelled_mask.sum()) + budget, generator)
+    radius = cell_radius(vectors, int(labelled_mask.sum()) + budget, generator, nearest)
     second = spread_greedy(priority, vectors, ~taken, budget - exploit, radius, centres=taken)
     picks = torch.cat([first, second])
     pick_scores = {"explore": (torch.arange(budget, device=picks.device) >= exploit).float(),
@@ -282,8 +285,9 @@ def typical_margin(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: 
 
     check_adaptive_options(k, candidate_factor, competence, knn_backend, "typical_margin")
     vectors = l2_normalize(embeddings.float())
-    typical = typicality(vectors, k, knn_backend)
+    nearest = nearest_similarities(vectors, k, knn_backend, normalized=True)
+    typical = typicality_from(nearest)
     picks, pick_scores = explore_exploit(scores, vectors, labelled_mask, budget, typical,
-                                         competence=competence,
-                                         candidate_factor=candidate_factor, generator=generator)
+                                         competence=competence, candidate_factor=candidate_factor,
+                                         generator=generator, nearest=nearest)
     return picks, {"typicality": typical[picks], **pick_scores}

@@ -10,7 +10,7 @@ from torch import Tensor
 from ..errors import InvalidParameterError
 from .adaptive import check_adaptive_options, explore_exploit
 from .typical_diverse import percentile_rank
-from .typiclust import typicality
+from .typiclust import nearest_similarities, typicality_from
 
 
 def gcn_novelty(features: Tensor, labelled_mask: Tensor, *, epochs: int = 200, hidden: int = 128,
@@ -81,11 +81,12 @@ def gcn_typical_margin(scores: Optional[Tensor], embeddings: Tensor, labelled_ma
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidParameterError(name, "an int >= 1", repr(value), "gcn_typical_margin")
     vectors = l2_normalize(embeddings.float())
-    typical = typicality(vectors, k, knn_backend)
+    nearest = nearest_similarities(vectors, k, knn_backend, normalized=True)
+    typical = typicality_from(nearest)
     novelty = gcn_novelty(embeddings, labelled_mask, epochs=epochs, hidden=hidden,
                           generator=generator)
     explore = percentile_rank(typical) * percentile_rank(novelty)
     picks, pick_scores = explore_exploit(scores, vectors, labelled_mask, budget, explore,
-                                         competence=competence,
-                                         candidate_factor=candidate_factor, generator=generator)
+                                         competence=competence, candidate_factor=candidate_factor,
+                                         generator=generator, nearest=nearest)
     return picks, {"typicality": typical[picks], "novelty": novelty[picks], **pick_scores}

@@ -53,7 +53,7 @@ def cell_radius(vectors: Tensor, cells: int, generator: Optional[torch.Generator
     if nearest is not None and nearest.size(1) >= m:
         similarity = nearest[draw, m - 1]
         if bool(torch.isfinite(similarity).all()):
-            return float((2.0 - 2.0 * similarity).clamp_(min=0).sqrt_().median())
+            return float(unit_distance_(similarity).median())
     # m + 1: the item itself is its own nearest
     radii = torch.cat([nearest_distances(vectors[block], vectors, m + 1)[:, -1]
                        for block in draw.split(_RADIUS_BLOCK)])
@@ -64,9 +64,14 @@ def nearest_distances(rows: Tensor, vectors: Tensor, count: int) -> Tensor:
     r"""The ``count`` smallest distances from each of the unit ``rows`` to
     the unit ``vectors``, ascending: the ``count`` largest similarities
     :math:`s` of one product, by a top-:math:`k` (a few times faster than a
-    ``kthvalue`` for small counts), as :math:`\sqrt{\max(0, 2 - 2s)}`."""
-    similarity = (rows @ vectors.T).topk(count, dim=1).values
-    return (2.0 - 2.0 * similarity).clamp_(min=0).sqrt_()
+    ``kthvalue`` for small counts), as :func:`unit_distance_`."""
+    return unit_distance_((rows @ vectors.T).topk(count, dim=1).values)
+
+
+def unit_distance_(similarity: Tensor) -> Tensor:
+    r"""The distance between unit vectors of cosine ``similarity`` :math:`s`,
+    :math:`\sqrt{\max(0, 2 - 2s)}`, in place."""
+    return similarity.mul_(-2.0).add_(2.0).clamp_(min=0).sqrt_()
 
 
 def radius_picks(score: Tensor, vectors: Tensor, available: Tensor, delta: Tensor,
