@@ -8,7 +8,7 @@ from .fused_linear import relu_dropout_linear
 from .init import reset_uniform_
 from .layout import BLOCK_ELEMENTS, column_major, rows_per_block
 from .seeded_dropout import dropout, keep_mask
-from .threads import one_thread
+from .threads import one_thread, torch_threads
 from .workspace import Workspace
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "dropout",
     "keep_mask",
     "one_thread",
+    "torch_threads",
     "relu_dropout_linear",
     "reset_uniform_",
     "rows_per_block",

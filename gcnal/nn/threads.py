@@ -8,7 +8,21 @@ import torch
 
 
 @contextmanager
-def one_thread() -> Iterator[None]:
+def torch_threads(count: int) -> Iterator[None]:
+    """Runs the block on ``count`` torch intra-op threads, then restores the
+    count: a large product inside a :func:`one_thread` loop."""
+    previous = torch.get_num_threads()
+    if previous == count:
+        yield
+        return
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def one_thread():
     """Runs the block on one torch intra-op thread, then restores the count.
 
     For a loop of many small operations (a greedy selection's per-pick
@@ -17,12 +31,4 @@ def one_thread() -> Iterator[None]:
     other processes hold the other cores. Results do not depend on it: a
     reduction along a row sums in the same order on any thread count.
     """
-    previous = torch.get_num_threads()
-    if previous == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    return torch_threads(1)

@@ -87,7 +87,7 @@ def k_center_greedy_picks(points: Tensor, centre_mask: Tensor, budget: int,
                                      device=candidates.device)
                 pick = candidates[draw[0]]
             else:  # centres and earlier picks are retired at -inf
-                pick = torch.argmax(state.sq_dist)
+                pick = state.farthest()
             picks[step] = pick
             picked_sq_dist[step] = state.sq_dist[pick]
             state.retire(int(pick))

@@ -30,6 +30,24 @@ distances, hence the picks, equal those of the loop that updates every point
 with :func:`squared_distances_to`. A point whose distance is NaN is
 skipped (the full update keeps it NaN too); a new centre with a non-finite
 squared norm makes every open point recomputed.
+
+With many initial centres the first search, :math:`N |C| h`, is most of
+the work, and most of it is wasted: only the points that ever come near the
+farthest need their exact distance. So the first distances are taken to
+every :data:`BOUND_STRIDE`-th initial centre only, an upper bound
+:math:`\bar\delta_i \ge \delta_i` (a minimum over fewer centres). The
+skip above holds for upper bounds too (:math:`\lVert \mathbf{p}_i -
+\mathbf{p}_u \rVert \ge a - \bar\delta_i \ge \bar\delta_i`), so
+:meth:`NearestCentres.add` keeps every bound valid, and
+:meth:`NearestCentres.farthest` makes a point exact only when its bound is the
+largest value: the point with the largest value, once exact, is the farthest
+(every other value is at least its point's distance). A point is made exact,
+in blocks of :data:`REFINE_ROWS` of the largest bounds, as
+:math:`\min(\min_{j \in C_0} d_{ij}^2,\ \min_{u\ \text{added}}
+d_{iu}^2)`: the added centres the skip left out cannot lower it. The distances
+to the initial centres come from the same blocked product as the full first
+search, whose entries do not depend on which other rows or columns are in
+the product, so every value, hence every pick, is that of the full search.
 """
 from __future__ import annotations
 
@@ -38,10 +56,21 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-from ..nn import rows_per_block
+from ..nn import rows_per_block, torch_threads
 
 #: Safety factor of the rounding bound :math:`E` (see the module docstring).
 _ROUNDING_FACTOR = 8.0
+
+#: The first distances go to every this-many-th initial centre (an upper
+#: bound) when there are at least :data:`BOUNDED_FROM` initial centres and
+#: the picks are few next to the open points.
+BOUND_STRIDE = 4
+BOUNDED_FROM = 2048
+
+#: Points made exact at once by :meth:`NearestCentres.farthest`: one blocked
+#: product of this many rows (a fixed, large row count, whose entries are
+#: those of the full search's blocks).
+REFINE_ROWS = 256
 
 
 def nearest_centre(points: Tensor, centres: Tensor) -> Tuple[Tensor, Tensor]:
@@ -99,10 +128,12 @@ def squared_distances_to(points: Tensor, sq_norms: Tensor, rows: Optional[Tensor
 class NearestCentres:
     r"""The squared distances :math:`\tilde\delta_i^2` of ``points`` to their
     nearest centre, for centres added one at a time by :meth:`add`, with the
-    triangle-inequality skip of the module docstring.
+    triangle-inequality skip of the module docstring; :meth:`farthest` is the
+    open point farthest from every centre.
 
-    The state is each point's distance and centre, and the centres' own
-    copy, stored column-major (one column per centre, room for
+    The state is each point's distance (or, until :meth:`farthest` needs it,
+    an upper bound on it: the module docstring) and centre, and the centres'
+    own copy, stored column-major (one column per centre, room for
     ``capacity``), which the per-pick product over the centres reads.
     Distances of points marked done (:meth:`retire`) are :math:`-\infty` and
     never updated.
@@ -113,14 +144,23 @@ class NearestCentres:
         centre_mask (torch.Tensor): :math:`(N,)` booleans, the initial centres
             (retired from the start).
         capacity (int): Centres that will be added at most.
+        bound_stride (int, optional): Start from the distances to every
+            ``bound_stride``-th initial centre (1: the exact distances).
+            (default: :obj:`None`, :data:`BOUND_STRIDE` from
+            :data:`BOUNDED_FROM` initial centres when ``capacity`` is at most
+            a sixteenth of the open points, else 1)
     """
 
-    def __init__(self, points: Tensor, centre_mask: Tensor, capacity: int):
+    def __init__(self, points: Tensor, centre_mask: Tensor, capacity: int,
+                 bound_stride: Optional[int] = None):
         self.points = points.contiguous()
         n, h = self.points.shape
         self.sq_norms = self.points.square().sum(dim=1)
         initial = torch.nonzero(centre_mask, as_tuple=True)[0]
         open_rows = torch.nonzero(~centre_mask, as_tuple=True)[0]
+        if bound_stride is None:
+            few_picks = 16 * capacity <= open_rows.numel()
+            bound_stride = BOUND_STRIDE if initial.numel() >= BOUNDED_FROM and few_picks else 1
         device = self.points.device
         self.sq_dist = torch.full((n,), float("-inf"), device=device, dtype=self.points.dtype)
         slots = initial.numel() + capacity
@@ -128,9 +168,18 @@ class NearestCentres:
         # and "retired" (+inf, never recomputed)
         self._no_centre, self._retired = slots, slots + 1
         self.centre_of = torch.full((n,), self._retired, dtype=torch.long, device=device)
-        dist, nearest = nearest_centre(self.points[open_rows], self.points[initial])
+        bounding = torch.arange(0, initial.numel(), bound_stride, device=device)
+        dist, nearest = nearest_centre(self.points[open_rows], self.points[initial[bounding]])
         self.sq_dist[open_rows] = dist
-        self.centre_of[open_rows] = nearest if initial.numel() else self._no_centre
+        self.centre_of[open_rows] = bounding[nearest] if initial.numel() else self._no_centre
+        # the points whose value is still a bound, and their distance to the
+        # added centres the skip did not leave out
+        self._bounded = torch.zeros(n, dtype=torch.bool, device=device)
+        if bound_stride > 1:
+            self._bounded[open_rows] = True
+            self._to_added = torch.full((n,), float("inf"), device=device, dtype=self.points.dtype)
+        self._initial = initial
+        self._threads = torch.get_num_threads()  # for the exact blocks, inside a one-thread loop
         # one column per centre: the product over the centres reads columns
         self._centres_t = torch.empty(h, slots, device=device, dtype=self.points.dtype)
         self._centres_t[:, :initial.numel()] = self.points[initial].T
@@ -142,15 +191,46 @@ class NearestCentres:
         max_sq = float(self.sq_norms.max()) if n else 0.0
         self._slack = 6.0 * _ROUNDING_FACTOR * (h + 4) * torch.finfo(self.points.dtype).eps * max_sq
 
+    def farthest(self) -> int:
+        r"""The open point with the largest distance to its nearest centre
+        (the lowest index on ties, NaN counting as largest, as
+        ``torch.argmax`` takes it), its distance exact in :attr:`sq_dist`."""
+        while True:
+            pick = torch.argmax(self.sq_dist)
+            if not bool(self._bounded[pick]):
+                return int(pick)
+            self._make_exact(pick)
+
+    def _make_exact(self, pick: Tensor) -> None:
+        r"""Exact distances for ``pick`` and the other points of the
+        :data:`REFINE_ROWS` largest bounds: :math:`\min(\min_{j \in C_0}
+        d_{ij}^2, \min_u d_{iu}^2)` over the initial centres and the added
+        centres that were not skipped."""
+        bounded = torch.nonzero(self._bounded, as_tuple=True)[0]
+        if bounded.numel() > REFINE_ROWS:
+            largest = self.sq_dist[bounded].topk(REFINE_ROWS).indices
+            rows = torch.unique(torch.cat([pick.view(1), bounded[largest]]))
+        else:
+            rows = bounded
+        with torch_threads(self._threads):
+            dist, nearest = nearest_centre(self.points[rows], self.points[self._initial])
+        to_added = self._to_added[rows]
+        closer = dist < to_added
+        self.sq_dist[rows] = torch.minimum(dist, to_added)
+        self.centre_of[rows[closer]] = nearest[closer]
+        self._bounded[rows] = False
+
     def retire(self, index: int) -> None:
         r"""Mark point ``index`` done: its distance becomes :math:`-\infty`."""
         self.sq_dist[index] = float("-inf")
         self.centre_of[index] = self._retired
+        self._bounded[index] = False
 
     def add(self, index: int) -> None:
-        r"""Make point ``index`` a centre: every open point's distance becomes
-        :math:`\min(\tilde\delta_i^2, \tilde d_{iu}^2)`, computed only where
-        the triangle inequality cannot rule a decrease out."""
+        r"""Make point ``index`` a centre: every open point's distance (or
+        bound) becomes :math:`\min(\tilde\delta_i^2, \tilde d_{iu}^2)`,
+        computed only where the triangle inequality cannot rule a decrease
+        out."""
         count = self._count
         u = self.points[index]
         sq_u = self.sq_norms[index]
@@ -168,6 +248,8 @@ class NearestCentres:
             old = self.sq_dist[rows]
             self.sq_dist[rows] = torch.minimum(old, new)
             self.centre_of[rows[new < old]] = count
+            if self._bounded.any():
+                self._to_added[rows] = torch.minimum(self._to_added[rows], new)
         self._centres_t[:, count] = u
         self._centre_sq[count] = sq_u
         self._count = count + 1

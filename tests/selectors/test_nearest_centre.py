@@ -148,3 +148,34 @@ def test_subsets_of_rows_get_the_distances_the_whole_set_gets():
     full = nc.squared_distances_to(points, sq, None, 5)
     rows = torch.randperm(2000, generator=torch.Generator().manual_seed(1))[:333]
     assert torch.equal(nc.squared_distances_to(points, sq, rows, 5), full[rows])
+
+
+BOUNDED_POOLS = {
+    "gaussian": lambda: gaussian(6000, 16, 0),
+    "clustered": lambda: clustered(6000, 32, 1, clusters=60),
+    "clustered, duplicates": lambda: clustered(2000, 8, 2).repeat(3, 1),
+}
+
+
+@pytest.mark.parametrize("pool", sorted(BOUNDED_POOLS))
+def test_many_centres_start_from_bounds_and_still_give_the_full_searchs_picks(pool, monkeypatch):
+    """With thousands of labelled centres the first search goes to a quarter
+    of them (an upper bound) and points are made exact only as they near the
+    top; the picks and distances stay bit for bit those of the full search."""
+    points = BOUNDED_POOLS[pool]()
+    mask = some_centres(points.size(0), 2500, 0)
+    searched = []
+    original = nc.nearest_centre
+
+    def recording(rows, centres):
+        searched.append((rows.size(0), centres.size(0)))
+        return original(rows, centres)
+
+    monkeypatch.setattr(nc, "nearest_centre", recording)
+    picks, distance = k_center_greedy_picks(points, mask, 200)
+    assert searched[0] == (points.size(0) - 2500, 2500 // nc.BOUND_STRIDE)
+    assert sum(rows for rows, centres in searched[1:]) < points.size(0) - 2500
+    monkeypatch.setattr(nc, "nearest_centre", original)
+    expected, expected_distance = full_update_k_center(points, mask, 200)
+    assert torch.equal(picks, expected)
+    assert torch.equal(distance, expected_distance)
