@@ -85,7 +85,7 @@ def run_one(config: dict) -> dict:
     """One selection in this process; returns timings and peak memory."""
     import gcnal
 
-    set_threads(config.get("threads"), config.get("knn_backend", "torch") != "torch")
+    set_threads(config.get("threads"), config.get("knn_backend", "torch").startswith("faiss"))
     device = config["device"]
     features, labelled = make_pool(config["n"], config["d"], config["seed"], device,
                                    config.get("labelled_fraction", 0.05))
@@ -152,7 +152,7 @@ def knn_search_rows(args) -> list:
 
     recall_queries = getattr(args, "recall_queries", None)
     sampled = recall_queries is not None
-    backends = [b for b in (getattr(args, "backends", None) or KNN_BACKENDS) if (b in ("torch", "ivf") or WITH_FAISS)
+    backends = [b for b in (getattr(args, "backends", None) or KNN_BACKENDS) if (not b.startswith("faiss") or WITH_FAISS)
                 and not (sampled and b in ("torch", "faiss"))]
     set_threads(args.threads, WITH_FAISS)
     rows = []
@@ -286,7 +286,7 @@ def early_stop_rows(args) -> list:
     from gcnal.selectors import closest_to_margin, k_center_greedy
     from gcnal.selectors.ranking import rank_unlabelled
 
-    set_threads(args.threads, args.knn_backend != "torch")
+    set_threads(args.threads, args.knn_backend.startswith("faiss"))
     rows = []
     for n in args.sizes:
         for d in args.dims:
@@ -358,7 +358,7 @@ def precision_rows(args) -> list:
     from gcnal.samplers.early_stop import pick_overlap
     from gcnal.seeding import make_generator
 
-    set_threads(args.threads, args.knn_backend != "torch")
+    set_threads(args.threads, args.knn_backend.startswith("faiss"))
     rows = []
     for n in args.sizes:
         for d in args.dims:
@@ -479,7 +479,8 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--labelled-fraction", type=float, default=0.05)
-    parser.add_argument("--knn-backend", default="torch", choices=["torch", "faiss", "faiss-approx", "ivf"])
+    parser.add_argument("--knn-backend", default="torch",
+                        choices=["torch", "faiss", "faiss-approx", "ivf", "ivf-bf16"])
     parser.add_argument("--backends", nargs="+", default=None,
                         help="knn-search: the backends to time (default: every installed one)")
     parser.add_argument("--recall-queries", type=int, default=None,

@@ -19,13 +19,14 @@ def test_knn_search_study_measures_every_installed_backend_against_the_exact_sea
     args = argparse.Namespace(size=3000, dims=[32], k=15, seed=0, threads=1, device="cpu")
     rows = knn_search_rows(args)
     backends = [r["backend"] for r in rows]
-    assert backends == (["torch", "faiss", "faiss-approx", "ivf"] if WITH_FAISS else ["torch", "ivf"])
+    assert backends == (["torch", "faiss", "faiss-approx", "ivf", "ivf-bf16"] if WITH_FAISS
+                        else ["torch", "ivf", "ivf-bf16"])
     by_backend = {r["backend"]: r for r in rows}
     assert by_backend["torch"]["recall"] == 1.0 and by_backend["torch"]["speed_up_over_torch"] == 1.0
     if WITH_FAISS:
         assert by_backend["faiss"]["recall"] > 0.999  # exact up to ties
         assert by_backend["faiss-approx"]["recall"] > 0.9  # clustered pool: few misses
-    assert by_backend["ivf"]["recall"] > 0.9
+    assert by_backend["ivf"]["recall"] > 0.9 and by_backend["ivf-bf16"]["recall"] > 0.9
     assert all(r["seconds"] > 0 and r["n"] == 3000 and r["d"] == 32 for r in rows)
 
 

@@ -58,7 +58,7 @@ def _clustered(n=3000, d=32, clusters=30, seed=0):
                       + torch.randn(n, d, generator=g))
 
 
-@pytest.mark.parametrize("backend", ["faiss-approx", "ivf"])
+@pytest.mark.parametrize("backend", ["faiss-approx", "ivf", "ivf-bf16"])
 def test_approximate_recall_on_clustered_features_is_at_least_99_percent(backend):
     if backend.startswith("faiss"):
         pytest.importorskip("faiss", reason="faiss-cpu not installed (pip install 'gcnal[faiss]')")
@@ -74,21 +74,23 @@ def test_approximate_recall_on_clustered_features_is_at_least_99_percent(backend
     assert torch.allclose(sim, (v[:, None, :] * v[index]).sum(-1), atol=1e-5)
 
 
-def test_ivf_is_deterministic_and_pads_lists_with_too_few_rows():
+@pytest.mark.parametrize("backend", ["ivf", "ivf-bf16"])
+def test_ivf_is_deterministic_and_pads_lists_with_too_few_rows(backend):
     x = _clustered(n=400, d=8, clusters=5, seed=1)
-    first, second = knn_search(x, 6, backend="ivf"), knn_search(x, 6, backend="ivf")
+    first, second = knn_search(x, 6, backend=backend), knn_search(x, 6, backend=backend)
     assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
     # 4 rows in 2 lists, both probed: every other row is found
     tiny = torch.rand(4, 3, generator=torch.Generator().manual_seed(0))
-    index, _ = knn_search(tiny, 3, backend="ivf")
+    index, _ = knn_search(tiny, 3, backend=backend)
     assert torch.equal(index.sort(dim=1).values,
                        torch.tensor([[1, 2, 3], [0, 2, 3], [0, 1, 3], [0, 1, 2]]))
 
 
-def test_ivf_pads_a_list_with_fewer_than_k_others(monkeypatch):
+@pytest.mark.parametrize("backend", ["ivf", "ivf-bf16"])
+def test_ivf_pads_a_list_with_fewer_than_k_others(monkeypatch, backend):
     monkeypatch.setattr(search, "IVF_PROBES", 1)  # each list searches only itself
     x = _clustered(n=64, d=8, clusters=8, seed=2)  # 8 lists of about 8 rows, k = 12
-    index, sim = knn_search(x, 12, backend="ivf")
+    index, sim = knn_search(x, 12, backend=backend)
     missing = index == -1
     assert missing.any() and torch.isinf(sim[missing]).all() and torch.isfinite(sim[~missing]).all()
     assert (missing[:, :-1] <= missing[:, 1:]).all()  # found first, padding last
