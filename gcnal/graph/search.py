@@ -32,6 +32,14 @@ KNN_BACKENDS = ("torch", "faiss", "faiss-approx", "ivf", "ivf-bf16")
 #: multiple of :math:`k`.
 RERANK_FACTOR = 2
 
+#: ``"ivf-bf16"`` pads each product's query rows to a multiple of
+#: :data:`_PAD_ROWS` and its candidate rows to one of :data:`_PAD_COLUMNS`
+#: (zero rows, their results dropped or at :math:`-\infty`): a few dozen
+#: shapes instead of one per list, so the bfloat16 kernels (oneDNN on CPUs,
+#: which keeps a compiled kernel and its buffers per shape) are built a few
+#: dozen times, not thousands.
+_PAD_ROWS, _PAD_COLUMNS = 64, 1024
+
 #: Lists probed by each list's queries in the ``"ivf"`` search.
 IVF_PROBES = 16
 
@@ -290,7 +298,11 @@ def _ivf_search(v: Tensor, k: int, bfloat16: bool = False) -> Tuple[Tensor, Tens
     ends = torch.bincount(labels, minlength=lists).cumsum(0).tolist()
     starts = [0] + ends[:-1]
     probed = nearest_centroid_lists(centroids, min(IVF_PROBES, lists))
-    searched = ordered.bfloat16() if bfloat16 else ordered
+    if bfloat16:  # _PAD_ROWS spare rows: a block may read past the last list
+        searched = torch.zeros(n + _PAD_ROWS, v.size(1), dtype=torch.bfloat16, device=device)
+        searched[:n] = ordered
+    else:
+        searched = ordered
     index = torch.full((n, k), -1, dtype=torch.long, device=device)
     similarity = torch.full((n, k), float("-inf"), dtype=v.dtype, device=device)
     for c in progress_bar(range(lists), "kNN search"):
@@ -298,12 +310,16 @@ def _ivf_search(v: Tensor, k: int, bfloat16: bool = False) -> Tuple[Tensor, Tens
             continue
         spans = [(starts[p], ends[p]) for p in probed[c].tolist()]
         columns = torch.cat([torch.arange(a, b, device=device) for a, b in spans])
-        candidates = torch.cat([searched[a:b] for a, b in spans])
+        width = _padded(columns.numel(), _PAD_COLUMNS) if bfloat16 else columns.numel()
+        candidates = torch.zeros(width, v.size(1), dtype=searched.dtype, device=device)
+        torch.cat([searched[a:b] for a, b in spans], out=candidates[:columns.numel()])
         found = min(k, columns.numel() - 1)
         shortlist = min(RERANK_FACTOR * k, columns.numel() - 1) if bfloat16 else found
         for start in range(starts[c], ends[c], _BLOCK_ROWS):
             stop = min(start + _BLOCK_ROWS, ends[c])
-            block = searched[start:stop] @ candidates.T
+            height = _padded(stop - start, _PAD_ROWS) if bfloat16 else stop - start
+            block = (searched[start:start + height] @ candidates.T)[:stop - start]
+            block[:, columns.numel():] = float("-inf")
             # list c is probed first, so the queries' own columns are a diagonal
             offset = start - starts[c]
             block[:, offset:offset + stop - start].diagonal().fill_(float("-inf"))
@@ -316,6 +332,11 @@ def _ivf_search(v: Tensor, k: int, bfloat16: bool = False) -> Tuple[Tensor, Tens
             similarity[rows, :found] = values
             index[rows, :found] = order[columns[at]]
     return index, similarity
+
+
+def _padded(size: int, multiple: int) -> int:
+    """``size`` rounded up to a multiple of ``multiple``."""
+    return -(-size // multiple) * multiple
 
 
 def _rerank(queries: Tensor, rows: Tensor, candidate_rows: Tensor, at: Tensor,
