@@ -9,6 +9,8 @@ small-text's; dense against kNN; the kNN search backends.
         --methods uncertain_gcn core_gcn --knn-backend ivf
     python -m benchmarks.scale precision --sizes 100000 --dims 128 --epochs 200 \
         --methods uncertain_gcn --knn-backend ivf   # bfloat16 first layer against float32
+    python -m benchmarks.scale search-precision --sizes 100000 --dims 128 --epochs 200 \
+        --methods uncertain_gcn core_gcn --bf16   # the ivf-bf16 graph against ivf's
     python -m benchmarks.scale coreset-vs-small-text --size 50000   # pip install small-text
     python -m benchmarks.scale sizes --sizes 100000 --dims 128 --methods core_gcn \
         --knn-backend faiss-approx --bf16 --candidates 20000 --threads 1   # pip install faiss-cpu
@@ -343,6 +345,78 @@ def early_stop_rows(args) -> list:
     return rows
 
 
+def gnn_preset(name: str, study: str):
+    """The GNN preset ``name`` (a sampler to train), or exit naming ``study``."""
+    from gcnal.methods import resolve_method
+    from gcnal.methods.gnn import GNNMethod
+
+    method = resolve_method(name)
+    if not isinstance(method, GNNMethod):
+        raise SystemExit(f"{study}: --methods takes GNN presets (a sampler to train), "
+                         f"not {name!r}")
+    return method
+
+
+def trained_picks(method, adj, labelled, budget: int, given: dict, seed: int):
+    """``method``'s picks on the graph ``adj`` with options ``given``, from
+    ``seed``, as :func:`gcnal.select` trains, scores and selects; and the
+    seconds of training and scoring."""
+    from gcnal.methods.base import run_selector
+    from gcnal.seeding import make_generator
+
+    settings = method.check_options(given)
+    generator = make_generator(seed, labelled.device)
+    start = time.perf_counter()
+    scores, embeddings, _, _ = method.train_and_score(adj, labelled, budget, settings, generator)
+    seconds = time.perf_counter() - start
+    picks = run_selector(method.selector, scores, embeddings, labelled, budget, generator,
+                         method.values(settings, "selector"))[0]
+    return picks, seconds
+
+
+def search_precision_rows(args) -> list:
+    r"""The ``"ivf-bf16"`` kNN graph against ``"ivf"``'s, one pool at a time:
+    both graphs' seconds (search and graph) and the share of ``"ivf"``'s
+    edges that ``"ivf-bf16"``'s graph has; then for each of ``--methods``
+    (GNN presets, ``--epochs`` epochs, the bfloat16 first layer with
+    ``--bf16``) the share of the picks on the ``"ivf"`` graph (budget 1% of N)
+    that the picks on the ``"ivf-bf16"`` graph keep, from the same seed."""
+    from gcnal.graph import build_adjacency
+    from gcnal.samplers.early_stop import pick_overlap
+
+    set_threads(args.threads, False)
+    rows = []
+    for n in args.sizes:
+        for d in args.dims:
+            features, labelled = make_pool(n, d, args.seed, args.device, args.labelled_fraction)
+            budget = max(1, n // 100)
+            graphs, seconds, edges = {}, {}, {}
+            for backend in ("ivf", "ivf-bf16"):
+                start = time.perf_counter()
+                graphs[backend], _ = build_adjacency(features, "knn", "row", args.k,
+                                                     knn_backend=backend)
+                seconds[backend] = time.perf_counter() - start
+                target, source = graphs[backend].edge_index
+                edges[backend] = target * n + source
+            found = torch.isin(edges["ivf"], edges["ivf-bf16"]).float().mean().item()
+            given = {"epochs": args.epochs, **({"compute_dtype": torch.bfloat16} if args.bf16
+                                                else {})}
+            for name in args.methods:
+                method = gnn_preset(name, "search-precision")
+                picks = {backend: trained_picks(method, graphs[backend], labelled, budget, given,
+                                                args.seed)[0] for backend in graphs}
+                shared = pick_overlap(picks["ivf"], picks["ivf-bf16"], n)
+                rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
+                             "n": n, "d": d, "k": args.k, "method": name, "budget": budget,
+                             "epochs": args.epochs, "bf16_layer": args.bf16,
+                             "graph_seconds_ivf": seconds["ivf"],
+                             "graph_seconds_ivf_bf16": seconds["ivf-bf16"],
+                             "edges_kept": found, "picks_shared": shared})
+                print(f"| {name} | {n:,} | {d} | {seconds['ivf']:.1f} | "
+                      f"{seconds['ivf-bf16']:.1f} | {found:.4f} | {shared:.4f} |", flush=True)
+    return rows
+
+
 def precision_rows(args) -> list:
     r"""The bfloat16 first layer (``compute_dtype=torch.bfloat16``) against
     float32, one pool at a time: one kNN graph (``--knn-backend``), then for
@@ -352,11 +426,7 @@ def precision_rows(args) -> list:
     the share of the float32 picks (budget 1% of N) that the bfloat16 picks
     keep, :math:`|P_{32} \cap P_{16}| / |P_{32}|`."""
     from gcnal.graph import build_adjacency
-    from gcnal.methods import resolve_method
-    from gcnal.methods.base import run_selector
-    from gcnal.methods.gnn import GNNMethod
     from gcnal.samplers.early_stop import pick_overlap
-    from gcnal.seeding import make_generator
 
     set_threads(args.threads, args.knn_backend.startswith("faiss"))
     rows = []
@@ -368,22 +438,12 @@ def precision_rows(args) -> list:
             adj, _ = build_adjacency(features, "knn", "row", args.k, knn_backend=args.knn_backend)
             graph_seconds = time.perf_counter() - start
             for name in args.methods:
-                method = resolve_method(name)
-                if not isinstance(method, GNNMethod):
-                    raise SystemExit(f"precision: --methods takes GNN presets (a sampler to "
-                                     f"train), not {name!r}")
+                method = gnn_preset(name, "precision")
                 picks, seconds = {}, {}
                 for precision, dtype in (("float32", None), ("bfloat16", torch.bfloat16)):
                     given = {"epochs": args.epochs, **({"compute_dtype": dtype} if dtype else {})}
-                    settings = method.check_options(given)
-                    generator = make_generator(args.seed, features.device)
-                    start = time.perf_counter()
-                    scores, embeddings, _, _ = method.train_and_score(adj, labelled, budget,
-                                                                      settings, generator)
-                    seconds[precision] = time.perf_counter() - start
-                    picks[precision] = run_selector(method.selector, scores, embeddings, labelled,
-                                                    budget, generator,
-                                                    method.values(settings, "selector"))[0]
+                    picks[precision], seconds[precision] = trained_picks(
+                        method, adj, labelled, budget, given, args.seed)
                 shared = pick_overlap(picks["float32"], picks["bfloat16"], n)
                 rows.append({"seed": args.seed, "threads": args.threads, "device": args.device,
                              "n": n, "d": d, "k": args.k, "method": name,
@@ -467,7 +527,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("study", choices=["sizes", "dense-vs-knn", "coreset-vs-small-text",
                                           "knn-search", "epoch-ab", "early-stop", "precision",
-                                          "one"])
+                                          "search-precision", "one"])
     parser.add_argument("config", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--size", type=int, default=50_000)
@@ -516,6 +576,8 @@ def main() -> None:
                        "| picks shared with full |", early_stop_rows),
         "precision": ("| method | N | d | epochs | float32 train s | bfloat16 train s "
                       "| picks shared |", precision_rows),
+        "search-precision": ("| method | N | d | ivf graph s | ivf-bf16 graph s "
+                             "| ivf edges kept | picks shared |", search_precision_rows),
     }
     if args.study in per_pool_studies:
         header, rows = per_pool_studies[args.study]

@@ -11,7 +11,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import gcnal  # noqa: E402
-from benchmarks.scale import epoch_ab_rows, knn_search_rows, make_pool, precision_rows  # noqa: E402
+from benchmarks.scale import (epoch_ab_rows, knn_search_rows, make_pool, precision_rows,  # noqa: E402
+                              search_precision_rows)
 from gcnal.typing import WITH_FAISS  # noqa: E402
 
 
@@ -77,3 +78,18 @@ def test_precision_study_refuses_a_method_without_a_sampler():
                               methods=["coreset"])
     with pytest.raises(SystemExit, match="GNN presets"):
         precision_rows(args)
+
+
+def test_search_precision_study_compares_select_s_picks_on_the_two_ivf_graphs():
+    args = argparse.Namespace(sizes=[2000], dims=[16], k=15, seed=0, threads=1, device="cpu",
+                              epochs=5, labelled_fraction=0.05, methods=["uncertain_gcn"],
+                              bf16=False)
+    [row] = search_precision_rows(args)
+    features, labelled = make_pool(2000, 16, 0, "cpu")
+    picks = {backend: set(gcnal.select(features, labelled, 20, method="uncertain_gcn", seed=0,
+                                       options={"graph": "knn", "knn_backend": backend,
+                                                "epochs": 5}).tolist())
+             for backend in ("ivf", "ivf-bf16")}
+    assert row["picks_shared"] == len(picks["ivf"] & picks["ivf-bf16"]) / 20
+    assert row["edges_kept"] > 0.99  # a clustered pool: bfloat16 rounding loses few neighbours
+    assert row["graph_seconds_ivf"] > 0 and row["graph_seconds_ivf_bf16"] > 0
