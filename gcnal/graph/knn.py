@@ -104,12 +104,16 @@ class KNNAdjacency(PoolAdjacency):
         # rows as they stand. Both directions of every pair are there with the
         # same (maximum) weight, so A^T has the same rows and columns, with
         # the other end's normalisation: no second sort
-        crow = torch.zeros(n + 1, dtype=torch.long, device=weight.device)
+        # the way to the sparse kernels that does not convert the indices at
+        # every product: 32-bit indices while they fit
+        index_dtype = torch.int32 if weight.numel() < 2 ** 31 else torch.long
+        crow = torch.zeros(n + 1, dtype=index_dtype, device=weight.device)
         crow[1:] = torch.bincount(target, minlength=n).cumsum(0)
+        col = source.to(index_dtype)
         with warnings.catch_warnings():  # "sparse CSR support is in beta"
             warnings.simplefilter("ignore", UserWarning)
-            self._matrix = torch.sparse_csr_tensor(crow, source, self.edge_weight, (n, n))
-            self._matrix_t = torch.sparse_csr_tensor(crow, source, weight * norm_t, (n, n))
+            self._matrix = torch.sparse_csr_tensor(crow, col, self.edge_weight, (n, n))
+            self._matrix_t = torch.sparse_csr_tensor(crow, col, weight * norm_t, (n, n))
 
     @property
     def num_edges(self) -> int:
@@ -125,14 +129,15 @@ class KNNAdjacency(PoolAdjacency):
         in order and ``block @ y`` equals ``adj @ y``.
         """
         crow, col = self._matrix.crow_indices(), self._matrix.col_indices()
-        start = crow[index]
-        counts = crow[index + 1] - start
+        start = crow[index].long()
+        counts = crow[index + 1].long() - start
         batch = torch.arange(index.numel(), device=index.device)
         row = batch.repeat_interleave(counts)
         offsets = torch.cumsum(counts, 0) - counts
         position = (start - offsets).repeat_interleave(counts) + \
             torch.arange(row.numel(), device=index.device)
-        columns, local = torch.unique(torch.cat([col[position], index]), return_inverse=True)
+        columns, local = torch.unique(torch.cat([col[position].long(), index]),
+                                      return_inverse=True)
         weight = torch.cat([self._matrix.values()[position],
                             torch.ones(index.numel(), device=index.device)])
         return columns, RowBlock(torch.cat([row, batch]), local, weight, index.numel())

@@ -25,9 +25,10 @@ def random_lanes(shape, generator: Optional[torch.Generator], device,
     return words.view(torch.int16)[:n].view(shape)
 
 
-def kept(lanes: Tensor, p: float) -> Tensor:
-    """The entries of :func:`keep_mask` for the given random lanes."""
-    return (lanes & ((1 << LANE_BITS) - 1)) >= round(p * (1 << LANE_BITS))
+def kept(lanes: Tensor, p: float, out: Optional[Tensor] = None) -> Tensor:
+    """The entries of :func:`keep_mask` for the given random lanes; into
+    ``out`` when given, which may be a float tensor (0.0 dropped, 1.0 kept)."""
+    return torch.ge(lanes & ((1 << LANE_BITS) - 1), round(p * (1 << LANE_BITS)), out=out)
 
 
 def keep_mask(shape, p: float, generator: Optional[torch.Generator] = None,
