@@ -63,8 +63,8 @@ def build_adjacency(features: Tensor, graph: str = "auto", normalization: str = 
         dense_memory (int): Byte budget of a materialised dense graph under
             ``"auto"``. (default: 1 GiB)
         knn_backend (str): How the kNN graph is searched: ``"torch"`` or
-            ``"faiss"`` (exact), ``"faiss-approx"`` or ``"ivf"`` (inverted
-            lists), see
+            ``"faiss"`` (exact), ``"faiss-approx"``, ``"ivf"`` or ``"ivf-bf16"``
+            (inverted lists), see
             :func:`~gcnal.graph.knn_search`. (default: :obj:`"torch"`)
 
     The choice and the time it took are logged at INFO.
@@ -108,8 +108,8 @@ def pool_graph(features, labelled_mask=None, normalization: str = "row", graph: 
             :func:`build_adjacency`), ``"dense"`` or ``"knn"``.
             (default: :obj:`"auto"`)
         k (int): Neighbours per item of the kNN graph. (default: :obj:`15`)
-        knn_backend (str): ``"torch"``, ``"faiss"``, ``"faiss-approx"`` or
-            ``"ivf"``. (default: :obj:`"torch"`)
+        knn_backend (str): ``"torch"``, ``"faiss"``, ``"faiss-approx"``,
+            ``"ivf"`` or ``"ivf-bf16"``. (default: :obj:`"torch"`)
 
     Returns:
         ``Data(x, labelled_mask)`` with ``x`` the L2-normalised features and,

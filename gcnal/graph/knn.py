@@ -72,7 +72,7 @@ class KNNAdjacency(PoolAdjacency):
         k (int): Neighbours per item before symmetrisation. (default: :obj:`15`)
         normalization (str): ``"row"`` or ``"column"``. (default: :obj:`"row"`)
         backend (str): The :func:`knn_search` backend, ``"torch"``, ``"faiss"``,
-            ``"faiss-approx"`` or ``"ivf"``. (default: :obj:`"torch"`)
+            ``"faiss-approx"``, ``"ivf"`` or ``"ivf-bf16"``. (default: :obj:`"torch"`)
     """
 
     def __init__(self, features: Tensor, k: int = 15, normalization: str = "row",
