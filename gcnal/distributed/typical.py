@@ -105,20 +105,24 @@ def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
     with comm.stage("knn"):
         typ = sharded_typicality(shard, vectors, k)
     unlabelled = torch.nonzero(~labelled).flatten()
+    num_labelled = shard.num_items - sum(shard.unlabelled_counts)
+    with comm.stage("labelled distances"):
+        delta = min_distance_to(vectors, comm.all_gather_rows(vectors[labelled])).sqrt()
     with comm.stage("ranks"):
         pool_score = global_percentile_rank(shard, typ[unlabelled])
+        uncertain = None
         if scores is not None and uncertainty_weight > 0:
             uncertain = global_percentile_rank(shard, -top2_gap(scores.float())[unlabelled])
+        elif uncertainty_weight > 0 and num_labelled > 0:  # the novelty
+            uncertain = global_percentile_rank(shard, delta[unlabelled])
+        if uncertain is not None:
             pool_score = pool_score.pow(1.0 - uncertainty_weight) * \
                 uncertain.pow(uncertainty_weight)
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
     score[unlabelled] = pool_score
-    num_labelled = shard.num_items - sum(shard.unlabelled_counts)
     with comm.stage("radius"):
         if radius == "auto":
             radius = sharded_cell_radius(shard, vectors, num_labelled + shard.budget, generator)
-    with comm.stage("labelled distances"):
-        delta = min_distance_to(vectors, comm.all_gather_rows(vectors[labelled])).sqrt()
     vectors = column_major(vectors)
     available = ~labelled
     picks = torch.empty(shard.budget, dtype=torch.long)

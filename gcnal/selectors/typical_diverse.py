@@ -172,16 +172,20 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
 
     1. **Score.** The typicality :math:`t_i` of every item (inverse mean
        distance to its :math:`k` nearest items, :func:`~gcnal.selectors.typicality`)
-       and, when ``scores`` holds the learner's :math:`(N, C)` probabilities,
-       its margin uncertainty :math:`u_i = 1 - (p_{i,(1)} - p_{i,(2)})`. Each
-       becomes a percentile rank among the unlabelled items and
+       and its uncertainty :math:`u_i`: when ``scores`` holds the learner's
+       :math:`(N, C)` probabilities, the margin uncertainty
+       :math:`u_i = 1 - (p_{i,(1)} - p_{i,(2)})`; without them, the novelty
+       :math:`u_i = \min_{j \in L} \lVert \mathbf{v}_i - \mathbf{v}_j \rVert`,
+       the distance to the labelled set, where any learner knows least
+       (none on a cold start: :math:`w = 0` then). Each becomes a percentile
+       rank among the unlabelled items and
 
        .. math::
            s_i = \operatorname{pct}(t_i)^{1 - w}\, \operatorname{pct}(u_i)^{w},
 
-       :math:`w` = ``uncertainty_weight`` (:math:`w = 0` without ``scores``).
-       Dense regions are where most test items are (small budgets need them);
-       uncertain ones are where the learner errs (larger budgets need them).
+       :math:`w` = ``uncertainty_weight``. Dense regions are where most test
+       items are (small budgets need them); uncertain ones are where the
+       learner errs (larger budgets need them).
     2. **Diversity.** Greedily, ``budget`` times, the highest-scoring
        unlabelled item farther than :math:`r` from every labelled and already
        picked item,
@@ -206,8 +210,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
 
     Args:
         k (int): Neighbours for the typicality. (default: :obj:`20`)
-        uncertainty_weight (float): :math:`w \in [0, 1]`, used only with
-            ``scores``. (default: :obj:`0.5`)
+        uncertainty_weight (float): :math:`w \in [0, 1]`, the weight of the
+            margin uncertainty, or of the novelty without ``scores``.
+            (default: :obj:`0.5`)
         radius (float or str): :math:`r` in L2 distance between unit vectors
             (:math:`\sqrt{2 - 2 \cos}`, so in :math:`[0, 2]`), or ``"auto"``.
             ``0`` switches the diversity step off. (default: :obj:`"auto"`)
@@ -220,8 +225,8 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     Returns:
         ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
         unique, all unlabelled, in pick order, and per pick its
-        ``"typicality"`` :math:`t_i`, its ``"uncertainty"`` :math:`u_i` (only
-        when the uncertainty is used), its ``"score"`` :math:`s_i` and the
+        ``"typicality"`` :math:`t_i`, its ``"uncertainty"`` (margin) or
+        ``"novelty"`` :math:`u_i` (only when used), its ``"score"`` :math:`s_i` and the
         ``"radius"`` :math:`r` in force when it was picked (0 once the
         radius has halved away).
     """
@@ -239,16 +244,21 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     nearest = nearest_similarities(vectors, k, knn_backend, normalized=True)
     columns: Dict[str, Tensor] = {"typicality": typicality_from(nearest)}
     pool_score = percentile_rank(columns["typicality"][unlabelled])
+    delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
+    uncertain = None
     if scores is not None and uncertainty_weight > 0:
         gap = top2_gap(scores.float())
         columns["uncertainty"] = 1.0 - gap
         uncertain = percentile_rank(-gap[unlabelled])
+    elif uncertainty_weight > 0 and bool(labelled_mask.any()):
+        columns["novelty"] = delta.clone()
+        uncertain = percentile_rank(delta[unlabelled])
+    if uncertain is not None:
         pool_score = pool_score.pow(1.0 - uncertainty_weight) * uncertain.pow(uncertainty_weight)
     score[unlabelled] = pool_score
     columns["score"] = score.clone()
     if radius == "auto":
         radius = cell_radius(vectors, int(labelled_mask.sum()) + budget, generator, nearest)
-    delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
     picks, radius_in_force = radius_picks(score, vectors, available, delta, radius, budget)
     return picks, {**{name: values[picks] for name, values in columns.items()},
                    "radius": torch.tensor(radius_in_force, device=vectors.device)}

@@ -108,7 +108,11 @@ def test_typical_diverse_reports_typicality_uncertainty_score_and_radius(data):
         assert _nearest_distance(vectors, centres, pick) > radius - 1e-5
         centres[pick] = True
     without = typical_diverse(None, x, labelled, 5, generator=torch.Generator().manual_seed(0))
-    assert "uncertainty" not in without[1]
+    assert set(without[1]) == {"typicality", "novelty", "score", "radius"}
+    # the novelty: each pick's distance to its nearest labelled item
+    assert torch.allclose(without[1]["novelty"],
+                          torch.cdist(vectors[without[0]], vectors[labelled]).min(dim=1).values,
+                          atol=1e-5)
 
 
 def test_typiclust_reports_typicality_and_cluster_size(data):

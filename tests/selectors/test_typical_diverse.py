@@ -112,6 +112,47 @@ def test_probs_tilt_the_picks_towards_uncertain_items(gen):
     assert gap[with_probs].mean() < gap[without].mean() - 0.1
 
 
+def test_without_probs_full_weight_without_radius_picks_the_farthest_from_the_labelled(gen):
+    # w = 1, r = 0: the score is the novelty's rank alone, so the picks are
+    # the unlabelled items in order of their distance to the labelled set
+    g = gen(6)
+    x = torch.randn(300, 5, generator=g)
+    labelled = torch.zeros(300, dtype=torch.bool)
+    labelled[::10] = True
+    picks, columns = typical_diverse(None, x, labelled, 12, generator=gen(),
+                                     uncertainty_weight=1.0, radius=0.0)
+    v = l2_normalize(x)
+    distance = torch.cdist(v, v[labelled]).min(dim=1).values
+    distance[labelled] = -1
+    assert picks.tolist() == torch.argsort(distance, descending=True, stable=True)[:12].tolist()
+    assert torch.allclose(columns["novelty"], distance[picks], atol=1e-5)
+
+
+def test_without_probs_the_novelty_draws_picks_away_from_the_labelled_cluster(gen):
+    # two clusters, the first denser and labelled: typicality alone (w = 0)
+    # picks inside it, the default weight moves the first pick to the other
+    g = gen(7)
+    dense = torch.tensor([4.0, 0, 0, 0]) + 0.3 * torch.randn(60, 4, generator=g)
+    loose = torch.tensor([0, 4.0, 0, 0]) + 0.6 * torch.randn(60, 4, generator=g)
+    x = torch.cat([dense, loose])
+    labelled = torch.zeros(120, dtype=torch.bool)
+    labelled[:3] = True
+    typical_only = typical_diverse(None, x, labelled, 1, generator=gen(),
+                                   uncertainty_weight=0.0, radius=0.0)[0]
+    default = typical_diverse(None, x, labelled, 1, generator=gen(), radius=0.0)[0]
+    assert int(typical_only[0]) < 60
+    assert int(default[0]) >= 60
+
+
+def test_cold_start_without_probs_ranks_by_typicality_alone(blobs, gen):
+    x, _ = blobs(num_clusters=3, per_cluster=30)
+    labelled = torch.zeros(90, dtype=torch.bool)
+    picks, columns = typical_diverse(None, x, labelled, 5, generator=gen())
+    assert "novelty" not in columns and "uncertainty" not in columns
+    assert picks.tolist() == typical_diverse(None, x, labelled, 5, generator=gen(),
+                                             uncertainty_weight=0.0)[0].tolist()
+
+
 def test_same_seed_same_picks_and_global_rng_untouched(blobs):
     x, _ = blobs()
     labelled = torch.zeros(240, dtype=torch.bool)
