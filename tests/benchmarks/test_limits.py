@@ -21,14 +21,16 @@ def test_limits_measures_each_item_beside_its_anchor_and_writes_stamped_rows(tmp
           "--paper-unlabelled", "200", "--paper-labelled", "50", "--paper-dim", "16",
           "--paper-budget", "10", "--paper-epochs", "5",
           "--default-size", "500", "--default-dim", "8", "--default-labelled", "20",
-          "--default-budgets", "10", "--rounds", "2", "--results", str(out)])
+          "--default-budgets", "10", "--million-size", "3000", "--rounds", "2",
+          "--results", str(out)])
     rows = read_rows(out)
     assert [r["item"] for r in rows] == ["kcenter", "kcenter", "paper", "paper",
-                                         "default", "default"]
+                                         "million", "million", "default", "default"]
     assert rows[0]["order"] == rows[1]["order"][::-1]  # rounds alternate the order
     for row in rows:
         assert row["gcnal_s"] > 0 and row["anchor_s"] > 0 and row["speed_up"] > 0
-        assert row["gcnal_cpu_s"] > 0 and row["anchor_cpu_s"] > 0
+        assert row["gcnal_cpu_s"] > 0
+        assert row["anchor_cpu_s"] is None if row["item"] == "million" else row["anchor_cpu_s"] > 0
         assert {"command", "commit", "machine", "seed", "date"} <= set(row)
     kcenter = rows[0]
     assert kcenter["labelled"] == 120 and kcenter["budget"] == 20
@@ -38,7 +40,11 @@ def test_limits_measures_each_item_beside_its_anchor_and_writes_stamped_rows(tmp
     paper = rows[2]
     assert paper["n"] == 250 and paper["budget"] == 10 and paper["epochs"] == 5
     assert paper["anchor"] == "original code path" and 0 <= paper["picks_shared"] <= 1
-    assert rows[4]["threads"] == 1 and rows[4]["anchor"] == "margin"
+    million = rows[4]
+    assert million["n"] == 3000 and million["budget"] == 30 and million["labelled"] == 150
+    assert million["speed_up"] == pytest.approx(300.0 / million["gcnal_s"])
+    assert million["peak_mb"] > 0 and million["picks_hash"] == rows[5]["picks_hash"]  # seeded
+    assert rows[6]["threads"] == 1 and rows[6]["anchor"] == "margin"
     assert "| kcenter | 600 x 8 |" in capsys.readouterr().out
 
 
