@@ -97,7 +97,7 @@ def run_one(config: dict) -> dict:
         torch.cuda.reset_peak_memory_stats()
     baseline = peak_memory_mb(device) if device.startswith("cuda") else \
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu_start = time.perf_counter(), time.process_time()
     if config["method"] == "small_text_coreset":
         from small_text.query_strategies.coresets import greedy_coreset
 
@@ -113,8 +113,9 @@ def run_one(config: dict) -> dict:
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         timings, info, picks = sel.timings, sel.info, sel.indices.cpu().numpy()
-    total, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {**config, "budget": budget, "total_s": total, "cpu_s": cpu,
+    total, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return {**config, "budget": budget, "labelled": int(labelled.sum()), "total_s": total,
+            "cpu_s": cpu,
             **{f"{k}_s": v for k, v in timings.items()},
             "graph_used": info.get("graph", "none"), "training": info.get("training", ""),
             "peak_mb": peak_memory_mb(device),

@@ -34,10 +34,9 @@ from ..graph import l2_normalize
 from ..nn import column_major
 from ..progress import progress_bar
 from ..selectors.kcenter import min_distance_to
-from ..selectors.probability import top2_gap
 from ..selectors.typiclust import typicality_from
-from ..selectors.typical_diverse import (RADIUS_SAMPLE, _RADIUS_BLOCK, nearest_distances,
-                                         percentile_rank)
+from ..selectors.typical_diverse import (RADIUS_SAMPLE, _RADIUS_BLOCK, blend_ranks,
+                                         nearest_distances, percentile_rank, uncertainty_signal)
 from .greedy import offer
 from .knn import ring_knn_similarities
 from .shard import Shard
@@ -110,14 +109,10 @@ def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
         delta = min_distance_to(vectors, comm.all_gather_rows(vectors[labelled])).sqrt()
     with comm.stage("ranks"):
         pool_score = global_percentile_rank(shard, typ[unlabelled])
-        uncertain = None
-        if scores is not None and uncertainty_weight > 0:
-            uncertain = global_percentile_rank(shard, -top2_gap(scores.float())[unlabelled])
-        elif uncertainty_weight > 0 and num_labelled > 0:  # the novelty
-            uncertain = global_percentile_rank(shard, delta[unlabelled])
-        if uncertain is not None:
-            pool_score = pool_score.pow(1.0 - uncertainty_weight) * \
-                uncertain.pow(uncertainty_weight)
+        signal = uncertainty_signal(scores, delta, num_labelled > 0, uncertainty_weight)
+        if signal is not None:
+            uncertain = global_percentile_rank(shard, signal[1][unlabelled])
+            pool_score = blend_ranks(pool_score, uncertain, uncertainty_weight)
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
     score[unlabelled] = pool_score
     with comm.stage("radius"):

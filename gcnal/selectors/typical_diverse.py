@@ -33,6 +33,27 @@ def percentile_rank(values: Tensor) -> Tensor:
     return ranks / values.numel()
 
 
+def uncertainty_signal(scores: Optional[Tensor], delta: Tensor, any_labelled: bool,
+                       weight: float) -> Optional[Tuple[str, Tensor]]:
+    r"""What :func:`typical_diverse`'s score is tilted towards, as its column
+    name and values whose rank is :math:`\operatorname{pct}(u_i)` (larger =
+    more uncertain): ``("uncertainty", -gap)``, the negated top-2 gap of the
+    learner's probabilities ``scores``; without them ``("novelty", delta)``,
+    each item's distance ``delta`` to the nearest labelled item; ``None`` when
+    ``weight`` is 0 or, without ``scores``, no item is labelled (cold start)."""
+    if weight <= 0:
+        return None
+    if scores is not None:
+        return "uncertainty", -top2_gap(scores.float())
+    return ("novelty", delta) if any_labelled else None
+
+
+def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
+    r""":math:`s_i = \operatorname{pct}(t_i)^{1 - w}\, \operatorname{pct}(u_i)^{w}`
+    from the two percentile ranks."""
+    return typical.pow(1.0 - weight) * uncertain.pow(weight)
+
+
 def cell_radius(vectors: Tensor, cells: int, generator: Optional[torch.Generator],
                 nearest: Optional[Tensor] = None) -> float:
     r"""The radius of a ball that holds about :math:`N / \text{cells}` items:
@@ -245,16 +266,13 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     columns: Dict[str, Tensor] = {"typicality": typicality_from(nearest)}
     pool_score = percentile_rank(columns["typicality"][unlabelled])
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
-    uncertain = None
-    if scores is not None and uncertainty_weight > 0:
-        gap = top2_gap(scores.float())
-        columns["uncertainty"] = 1.0 - gap
-        uncertain = percentile_rank(-gap[unlabelled])
-    elif uncertainty_weight > 0 and bool(labelled_mask.any()):
-        columns["novelty"] = delta.clone()
-        uncertain = percentile_rank(delta[unlabelled])
-    if uncertain is not None:
-        pool_score = pool_score.pow(1.0 - uncertainty_weight) * uncertain.pow(uncertainty_weight)
+    signal = uncertainty_signal(scores, delta, bool(labelled_mask.any()), uncertainty_weight)
+    if signal is not None:
+        name, values = signal
+        # the margin column reports 1 - gap; delta is updated in place by the picks
+        columns[name] = values + 1.0 if name == "uncertainty" else values.clone()
+        pool_score = blend_ranks(pool_score, percentile_rank(values[unlabelled]),
+                                 uncertainty_weight)
     score[unlabelled] = pool_score
     columns["score"] = score.clone()
     if radius == "auto":
