@@ -35,20 +35,33 @@ from ..nn import column_major
 from ..progress import progress_bar
 from ..selectors.kcenter import min_distance_to
 from ..selectors.typiclust import typicality_from
-from ..selectors.typical_diverse import (RADIUS_SAMPLE, _RADIUS_BLOCK, blend_ranks,
-                                         nearest_distances, percentile_rank, uncertainty_signal)
+from ..selectors.typical_diverse import (MARGIN_WEIGHT, RADIUS_SAMPLE, _RADIUS_BLOCK,
+                                         blend_ranks, covered_count, nearest_distances,
+                                         neighbourhood_radii, novelty_weight, percentile_rank,
+                                         uncertainty_signal)
 from .greedy import offer
 from .knn import ring_knn_similarities
 from .shard import Shard
 
 
-def sharded_typicality(shard: Shard, vectors: Tensor, k: int) -> Tensor:
-    r""":func:`~gcnal.selectors.typiclust.typicality` of the local rows among
-    the whole pool (:math:`k` capped at :math:`\lfloor N / 2 \rfloor`)."""
+def sharded_nearest(shard: Shard, vectors: Tensor, k: int) -> Tensor:
+    r"""The local rows' :math:`k` largest similarities to the whole pool
+    (:math:`k` capped at :math:`\lfloor N / 2 \rfloor`), largest first: the
+    search behind the typicality and the neighbourhood radii."""
     k = min(k, shard.num_items // 2)
     if k < 1:
-        return torch.zeros(vectors.size(0), device=vectors.device)
-    return typicality_from(ring_knn_similarities(shard.comm, vectors, k, shard.counts))
+        return torch.zeros(vectors.size(0), 0, device=vectors.device)
+    return ring_knn_similarities(shard.comm, vectors, k, shard.counts)
+
+
+def sharded_novelty_weight(shard: Shard, nearest: Tensor, delta: Tensor) -> float:
+    """:func:`~gcnal.selectors.typical_diverse.novelty_weight` of the whole
+    pool: the covered unlabelled items summed over the ranks (one scalar
+    each)."""
+    unlabelled = ~shard.labelled
+    covered = covered_count(neighbourhood_radii(nearest[unlabelled]), delta[unlabelled])
+    total = shard.comm.all_reduce(torch.tensor([covered], dtype=torch.int64))
+    return novelty_weight(int(total[0]), sum(shard.unlabelled_counts))
 
 
 def global_percentile_rank(shard: Shard, values: Tensor) -> Tensor:
@@ -94,7 +107,7 @@ def _best_eligible(score: Tensor, eligible: Tensor) -> Optional[int]:
 
 
 def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
-                    uncertainty_weight: float = 0.5, radius="auto") -> Tensor:
+                    uncertainty_weight="auto", radius="auto") -> Tensor:
     r"""The global indices of ``shard.budget`` picks of
     :func:`gcnal.selectors.typical_diverse`, in pick order, the same on every
     rank. ``scores``: this rank's :math:`(n_r, C)` probabilities or ``None``."""
@@ -102,17 +115,22 @@ def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
     generator = shard.generator()
     vectors = l2_normalize(shard.x)
     with comm.stage("knn"):
-        typ = sharded_typicality(shard, vectors, k)
+        nearest = sharded_nearest(shard, vectors, k)
+        typ = typicality_from(nearest)
     unlabelled = torch.nonzero(~labelled).flatten()
     num_labelled = shard.num_items - sum(shard.unlabelled_counts)
     with comm.stage("labelled distances"):
         delta = min_distance_to(vectors, comm.all_gather_rows(vectors[labelled])).sqrt()
     with comm.stage("ranks"):
         pool_score = global_percentile_rank(shard, typ[unlabelled])
-        signal = uncertainty_signal(scores, delta, num_labelled > 0, uncertainty_weight)
+        weight = uncertainty_weight
+        if weight == "auto":
+            weight = MARGIN_WEIGHT if scores is not None else sharded_novelty_weight(
+                shard, nearest, delta)
+        signal = uncertainty_signal(scores, delta, num_labelled > 0, weight)
         if signal is not None:
             uncertain = global_percentile_rank(shard, signal[1][unlabelled])
-            pool_score = blend_ranks(pool_score, uncertain, uncertainty_weight)
+            pool_score = blend_ranks(pool_score, uncertain, weight)
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
     score[unlabelled] = pool_score
     with comm.stage("radius"):

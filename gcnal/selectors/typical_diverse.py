@@ -21,6 +21,9 @@ RADIUS_SAMPLE = 512
 _RADIUS_BLOCK = 32
 #: Items of the score order the greedy scan reads at a time.
 _SCAN_ROWS = 256
+#: ``uncertainty_weight="auto"`` when the learner's probabilities are given
+#: (chosen on the dev studies, benchmarks/README.md).
+MARGIN_WEIGHT = 0.5
 
 
 def percentile_rank(values: Tensor) -> Tensor:
@@ -46,6 +49,41 @@ def uncertainty_signal(scores: Optional[Tensor], delta: Tensor, any_labelled: bo
     if scores is not None:
         return "uncertainty", -top2_gap(scores.float())
     return ("novelty", delta) if any_labelled else None
+
+
+def neighbourhood_radii(nearest: Tensor) -> Tensor:
+    r"""Each item's distance :math:`\rho_i` to its :math:`k`-th nearest item,
+    from its largest similarities ``nearest`` (largest first,
+    :func:`~gcnal.selectors.typiclust.nearest_similarities`): the smallest
+    finite one (an approximate search pads with :math:`-\infty` where it
+    found fewer), as :func:`unit_distance_`; 0 for a row with none."""
+    if nearest.size(1) == 0:
+        return torch.zeros(nearest.size(0), device=nearest.device)
+    finite = torch.where(torch.isfinite(nearest), nearest, torch.full_like(nearest, math.inf))
+    return unit_distance_(finite.amin(dim=1))
+
+
+def covered_count(radii: Tensor, delta: Tensor) -> int:
+    r"""How many items have a labelled item within their neighbourhood,
+    :math:`|\{i : \delta_i \le \rho_i\}|` (``delta``: distances to the
+    labelled set, ``radii``: :func:`neighbourhood_radii`)."""
+    return int((delta <= radii).sum())
+
+
+def novelty_weight(covered: int, unlabelled: int) -> float:
+    r"""``uncertainty_weight="auto"`` without probabilities: the labelled
+    set's coverage of the pool,
+
+    .. math::
+        w = \frac{|\{i \in U : \delta_i \le \rho_i\}|}{|U|},
+
+    the share of the unlabelled items with a labelled item among their
+    :math:`k` nearest (:func:`covered_count` over the unlabelled items). While
+    the labelled set covers little of the pool nearly every item is far from
+    it, the novelty ranks mostly the pool's outskirts and the typicality leads;
+    as the coverage grows the novelty leads the picks to the parts still
+    uncovered. 0 on a cold start (no item is covered)."""
+    return covered / unlabelled if unlabelled else 0.0
 
 
 def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
@@ -184,7 +222,8 @@ def _scan_picks(order: Tensor, vectors: Tensor, delta: Tensor, radius: float,
 
 def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                     budget: int, *, generator: Optional[torch.Generator] = None, k: int = 20,
-                    uncertainty_weight: float = 0.5, radius: Union[str, float] = "auto",
+                    uncertainty_weight: Union[str, float] = "auto",
+                    radius: Union[str, float] = "auto",
                     knn_backend: str = "auto") -> PicksAndScores:
     r"""Typicality-weighted picks, kept apart by a radius, tilted towards the
     learner's uncertainty when its probabilities are given.
@@ -204,7 +243,10 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
        .. math::
            s_i = \operatorname{pct}(t_i)^{1 - w}\, \operatorname{pct}(u_i)^{w},
 
-       :math:`w` = ``uncertainty_weight``. Dense regions are where most test
+       :math:`w` = ``uncertainty_weight``: by default :data:`MARGIN_WEIGHT`
+       with ``scores``, without them the labelled set's coverage of the pool
+       (:func:`novelty_weight`: the novelty leads once the labelled set
+       covers much of the pool). Dense regions are where most test
        items are (small budgets need them); uncertain ones are where the
        learner errs (larger budgets need them).
     2. **Diversity.** Greedily, ``budget`` times, the highest-scoring
@@ -231,9 +273,11 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
 
     Args:
         k (int): Neighbours for the typicality. (default: :obj:`20`)
-        uncertainty_weight (float): :math:`w \in [0, 1]`, the weight of the
-            margin uncertainty, or of the novelty without ``scores``.
-            (default: :obj:`0.5`)
+        uncertainty_weight (float or str): :math:`w \in [0, 1]`, the weight
+            of the margin uncertainty, or of the novelty without ``scores``;
+            ``"auto"``: :data:`MARGIN_WEIGHT` with ``scores``, else the
+            labelled set's coverage (:func:`novelty_weight`).
+            (default: :obj:`"auto"`)
         radius (float or str): :math:`r` in L2 distance between unit vectors
             (:math:`\sqrt{2 - 2 \cos}`, so in :math:`[0, 2]`), or ``"auto"``.
             ``0`` switches the diversity step off. (default: :obj:`"auto"`)
@@ -255,7 +299,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
 
     check_choice(knn_backend, "knn_backend", TYPICALITY_BACKENDS, "typical_diverse")
     check_int(k, "k", "typical_diverse")
-    check_real(uncertainty_weight, "uncertainty_weight", 0.0, 1.0, "typical_diverse")
+    if uncertainty_weight != "auto":
+        check_real(uncertainty_weight, "uncertainty_weight", 0.0, 1.0, "typical_diverse",
+                   alternative="'auto'")
     if radius != "auto":
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
     vectors = l2_normalize(embeddings.float())
@@ -266,13 +312,17 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     columns: Dict[str, Tensor] = {"typicality": typicality_from(nearest)}
     pool_score = percentile_rank(columns["typicality"][unlabelled])
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
-    signal = uncertainty_signal(scores, delta, bool(labelled_mask.any()), uncertainty_weight)
+    weight = uncertainty_weight
+    if weight == "auto":
+        weight = MARGIN_WEIGHT if scores is not None else novelty_weight(
+            covered_count(neighbourhood_radii(nearest[unlabelled]), delta[unlabelled]),
+            unlabelled.numel())
+    signal = uncertainty_signal(scores, delta, bool(labelled_mask.any()), weight)
     if signal is not None:
         name, values = signal
         # the margin column reports 1 - gap; delta is updated in place by the picks
         columns[name] = values + 1.0 if name == "uncertainty" else values.clone()
-        pool_score = blend_ranks(pool_score, percentile_rank(values[unlabelled]),
-                                 uncertainty_weight)
+        pool_score = blend_ranks(pool_score, percentile_rank(values[unlabelled]), weight)
     score[unlabelled] = pool_score
     columns["score"] = score.clone()
     if radius == "auto":

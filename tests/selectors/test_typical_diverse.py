@@ -1,5 +1,6 @@
 """typical_diverse, gcnal's recommended selector, and its pieces."""
 import importlib
+import math
 
 import numpy as np
 import pytest
@@ -9,6 +10,8 @@ import gcnal
 from gcnal import InvalidParameterError
 from gcnal.graph import l2_normalize
 from gcnal.selectors import cell_radius, percentile_rank, top2_gap, typical_diverse, typicality
+from gcnal.selectors.typical_diverse import covered_count, neighbourhood_radii, novelty_weight
+from gcnal.selectors.typiclust import nearest_similarities
 
 
 def _pairwise(v):
@@ -129,19 +132,60 @@ def test_without_probs_full_weight_without_radius_picks_the_farthest_from_the_la
 
 
 def test_without_probs_the_novelty_draws_picks_away_from_the_labelled_cluster(gen):
-    # two clusters, the first denser and labelled: typicality alone (w = 0)
-    # picks inside it, the default weight moves the first pick to the other
+    # two clusters, the first denser and covered by labelled items:
+    # typicality alone (w = 0) picks inside it, the coverage-weighted novelty
+    # moves the first pick to the other
     g = gen(7)
     dense = torch.tensor([4.0, 0, 0, 0]) + 0.3 * torch.randn(60, 4, generator=g)
     loose = torch.tensor([0, 4.0, 0, 0]) + 0.6 * torch.randn(60, 4, generator=g)
     x = torch.cat([dense, loose])
     labelled = torch.zeros(120, dtype=torch.bool)
-    labelled[:3] = True
+    labelled[:60:4] = True
     typical_only = typical_diverse(None, x, labelled, 1, generator=gen(),
                                    uncertainty_weight=0.0, radius=0.0)[0]
     default = typical_diverse(None, x, labelled, 1, generator=gen(), radius=0.0)[0]
     assert int(typical_only[0]) < 60
     assert int(default[0]) >= 60
+
+
+def test_novelty_weight_is_the_share_of_unlabelled_items_with_a_labelled_neighbour():
+    # on a line at 0, 1, ..., 9 with k = 1 each item's neighbourhood radius
+    # is 1; labelled 0 and 9: of the 8 unlabelled, 1 and 8 have one within 1
+    x = torch.arange(10.0)
+    labelled = torch.zeros(10, dtype=torch.bool)
+    labelled[[0, 9]] = True
+    radii = torch.ones(10)
+    delta = (x.unsqueeze(1) - x[labelled]).abs().min(dim=1).values
+    unlabelled = ~labelled
+    covered = covered_count(radii[unlabelled], delta[unlabelled])
+    assert covered == 2
+    assert novelty_weight(covered, int(unlabelled.sum())) == pytest.approx(0.25)
+    assert novelty_weight(0, 0) == 0.0
+
+
+def test_neighbourhood_radii_read_the_farthest_neighbour_found():
+    # similarities, largest first; an approximate search pads with -inf
+    nearest = torch.tensor([[1.0, 0.5], [0.0, -math.inf], [-math.inf, -math.inf]])
+    radii = neighbourhood_radii(nearest)
+    assert torch.allclose(radii, torch.tensor([1.0, math.sqrt(2.0), 0.0]))
+
+
+def test_the_auto_novelty_weight_grows_as_the_labelled_set_covers_the_pool(blobs, gen):
+    # more labelled items drawn from the pool: a larger share covered
+    x, _ = blobs(num_clusters=4, per_cluster=50)
+    v = l2_normalize(x)
+    nearest = nearest_similarities(v, 20, normalized=True)
+    order = torch.randperm(200, generator=gen(3))
+    weights = []
+    for count in (4, 20, 50):
+        labelled = torch.zeros(200, dtype=torch.bool)
+        labelled[order[:count]] = True
+        delta = torch.cdist(v, v[labelled]).min(dim=1).values
+        unlabelled = ~labelled
+        weights.append(novelty_weight(covered_count(
+            neighbourhood_radii(nearest[unlabelled]), delta[unlabelled]), int(unlabelled.sum())))
+    assert weights[0] < weights[1] < weights[2] <= 1.0
+    assert weights[0] > 0.0
 
 
 def test_cold_start_without_probs_ranks_by_typicality_alone(blobs, gen):
