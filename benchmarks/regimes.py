@@ -42,10 +42,16 @@ study               pool and features                            learner, schedu
                     0.1)                                         standardised
 ``friedman2``       5,000 draws of Friedman #2 (4 inputs, noise  the same; targets            held out
                     125)                                         standardised
+``friedman2_b``     4,000 other draws of Friedman #2, noise 60   the same                      held out
+``friedman3``       5,000 other draws of Friedman #3, noise 0.3  the same                      held out
 ``fmnist_small_``   ``fmnist_small``, feature-only: no method    the same                      dev
 ``features``        is given the learner's probs
 ``fmnist_linear_``  ``fmnist_linear``, feature-only              the same                      dev
 ``features``
+``cifar_small_``    ``cifar_small``, feature-only                the same                      held out
+``features``
+``cifar_imbalanced`` ``cifar_imbalanced``, feature-only           the same                      held out
+``_features``
 ``fmnist_transfer`` 20,000 FashionMNIST training images; 128-d   logistic regression;          dev
                     transfer features of a small CNN trained on  100, 180, 320, 560, 1,000
                     1,000 other labelled training images         labels (geometric)
@@ -148,10 +154,18 @@ STUDIES: Dict[str, Study] = {s.name: s for s in (
           noise=0.1),
     Study("friedman2", "friedman2", initial=20, budget=20, cycles=8, draw=9, noise=125.0,
           role="held out"),
+    Study("friedman2_b", "friedman2", initial=20, budget=20, cycles=8, pool=4000, draw=13,
+          noise=60.0, role="held out"),
+    Study("friedman3", "friedman3", initial=20, budget=20, cycles=8, draw=14, noise=0.3,
+          role="held out"),
     Study("fmnist_small_features", "fashion_mnist", initial=10, budget=10, cycles=8,
           signals=False),
     Study("fmnist_linear_features", "fashion_mnist", initial=100, budget=100, cycles=8,
           signals=False),
+    Study("cifar_small_features", "cifar10", initial=20, budget=20, cycles=8, role="held out",
+          signals=False),
+    Study("cifar_imbalanced_features", "cifar10", initial=100, budget=100, cycles=6, pool=5500,
+          imbalance=10, role="held out", signals=False),
     Study("fmnist_transfer", "fashion_mnist", initial=100, budget=0, cycles=4, pool=20000,
           features="transfer", schedule=(100, 180, 320, 560, 1000)),
     Study("cifar_transfer", "cifar10", initial=100, budget=0, cycles=4, pool=20000,

@@ -71,19 +71,20 @@ def covered_count(radii: Tensor, delta: Tensor) -> int:
 
 
 def novelty_weight(covered: int, unlabelled: int) -> float:
-    r"""``uncertainty_weight="auto"`` without probabilities: the labelled
-    set's coverage of the pool,
+    r"""``uncertainty_weight="auto"`` without probabilities: from an even
+    blend to the novelty alone as the labelled set covers the pool,
 
     .. math::
-        w = \frac{|\{i \in U : \delta_i \le \rho_i\}|}{|U|},
+        w = \tfrac12 (1 + c), \qquad
+        c = \frac{|\{i \in U : \delta_i \le \rho_i\}|}{|U|},
 
-    the share of the unlabelled items with a labelled item among their
-    :math:`k` nearest (:func:`covered_count` over the unlabelled items). While
-    the labelled set covers little of the pool nearly every item is far from
-    it, the novelty ranks mostly the pool's outskirts and the typicality leads;
-    as the coverage grows the novelty leads the picks to the parts still
-    uncovered. 0 on a cold start (no item is covered)."""
-    return covered / unlabelled if unlabelled else 0.0
+    :math:`c` the share of the unlabelled items with a labelled item among
+    their :math:`k` nearest (:func:`covered_count` over the unlabelled items).
+    The more of the pool the labelled set covers, the more the typicality
+    ranks items in parts it already covers, and the more the novelty leads
+    the picks to the parts still uncovered. (No weight matters on a cold
+    start: without labelled items the novelty is left out.)"""
+    return 0.5 * (1.0 + (covered / unlabelled if unlabelled else 0.0))
 
 
 def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
@@ -245,8 +246,8 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
 
        :math:`w` = ``uncertainty_weight``: by default :data:`MARGIN_WEIGHT`
        with ``scores``, without them the labelled set's coverage of the pool
-       (:func:`novelty_weight`: the novelty leads once the labelled set
-       covers much of the pool). Dense regions are where most test
+       (:func:`novelty_weight`: from an even blend to the novelty alone as
+       the labelled set covers the pool). Dense regions are where most test
        items are (small budgets need them); uncertain ones are where the
        learner errs (larger budgets need them).
     2. **Diversity.** Greedily, ``budget`` times, the highest-scoring

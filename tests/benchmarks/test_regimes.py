@@ -146,7 +146,7 @@ def test_friedman_variants_draw_their_own_standardised_pools():
     first = regimes.build_pool(regimes.STUDIES["friedman"], trial=0)
     dev = regimes.build_pool(dataclasses.replace(regimes.STUDIES["friedman_dev"], pool=300), trial=0)
     assert dev.train_x.shape == (300, 10) and not np.allclose(dev.train_x[:5], first.train_x[:5])
-    for name in ("friedman2", "friedman3_dev"):
+    for name in ("friedman2", "friedman3_dev", "friedman2_b", "friedman3"):
         pool = regimes.build_pool(dataclasses.replace(regimes.STUDIES[name], pool=300), trial=0)
         assert pool.train_x.shape == (300, 4) and pool.num_classes == 0
         # inputs and targets standardised with the pool's statistics

@@ -159,8 +159,9 @@ def test_novelty_weight_is_the_share_of_unlabelled_items_with_a_labelled_neighbo
     unlabelled = ~labelled
     covered = covered_count(radii[unlabelled], delta[unlabelled])
     assert covered == 2
-    assert novelty_weight(covered, int(unlabelled.sum())) == pytest.approx(0.25)
-    assert novelty_weight(0, 0) == 0.0
+    assert novelty_weight(covered, int(unlabelled.sum())) == pytest.approx(0.5 * (1 + 0.25))
+    assert novelty_weight(0, 8) == novelty_weight(0, 0) == 0.5
+    assert novelty_weight(8, 8) == 1.0
 
 
 def test_neighbourhood_radii_read_the_farthest_neighbour_found():
@@ -184,8 +185,7 @@ def test_the_auto_novelty_weight_grows_as_the_labelled_set_covers_the_pool(blobs
         unlabelled = ~labelled
         weights.append(novelty_weight(covered_count(
             neighbourhood_radii(nearest[unlabelled]), delta[unlabelled]), int(unlabelled.sum())))
-    assert weights[0] < weights[1] < weights[2] <= 1.0
-    assert weights[0] > 0.0
+    assert 0.5 < weights[0] < weights[1] < weights[2] <= 1.0
 
 
 def test_cold_start_without_probs_ranks_by_typicality_alone(blobs, gen):
