@@ -35,9 +35,9 @@ from ..nn import column_major
 from ..progress import progress_bar
 from ..selectors.kcenter import min_distance_to
 from ..selectors.typiclust import typicality_from
-from ..selectors.typical_diverse import (MARGIN_WEIGHT, RADIUS_SAMPLE, _RADIUS_BLOCK,
-                                         blend_ranks, covered_count, nearest_distances,
-                                         neighbourhood_radii, novelty_weight, percentile_rank,
+from ..selectors.typical_diverse import (RADIUS_SAMPLE, _RADIUS_BLOCK, blend_ranks,
+                                         coverage_weight, covered_count, nearest_distances,
+                                         neighbourhood_radii, percentile_rank, resolve_weight,
                                          uncertainty_signal)
 from .greedy import offer
 from .knn import ring_knn_similarities
@@ -54,14 +54,14 @@ def sharded_nearest(shard: Shard, vectors: Tensor, k: int) -> Tensor:
     return ring_knn_similarities(shard.comm, vectors, k, shard.counts)
 
 
-def sharded_novelty_weight(shard: Shard, nearest: Tensor, delta: Tensor) -> float:
-    """:func:`~gcnal.selectors.typical_diverse.novelty_weight` of the whole
+def sharded_coverage_weight(shard: Shard, nearest: Tensor, delta: Tensor) -> float:
+    """:func:`~gcnal.selectors.typical_diverse.coverage_weight` of the whole
     pool: the covered unlabelled items summed over the ranks (one scalar
     each)."""
     unlabelled = ~shard.labelled
     covered = covered_count(neighbourhood_radii(nearest[unlabelled]), delta[unlabelled])
     total = shard.comm.all_reduce(torch.tensor([covered], dtype=torch.int64))
-    return novelty_weight(int(total[0]), sum(shard.unlabelled_counts))
+    return coverage_weight(int(total[0]), sum(shard.unlabelled_counts))
 
 
 def global_percentile_rank(shard: Shard, values: Tensor) -> Tensor:
@@ -123,10 +123,9 @@ def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
         delta = min_distance_to(vectors, comm.all_gather_rows(vectors[labelled])).sqrt()
     with comm.stage("ranks"):
         pool_score = global_percentile_rank(shard, typ[unlabelled])
-        weight = uncertainty_weight
-        if weight == "auto":
-            weight = MARGIN_WEIGHT if scores is not None else sharded_novelty_weight(
-                shard, nearest, delta)
+        weight = resolve_weight(uncertainty_weight, scores is not None)
+        if weight == "coverage":
+            weight = sharded_coverage_weight(shard, nearest, delta)
         signal = uncertainty_signal(scores, delta, num_labelled > 0, weight)
         if signal is not None:
             uncertain = global_percentile_rank(shard, signal[1][unlabelled])

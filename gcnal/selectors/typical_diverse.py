@@ -24,6 +24,8 @@ _SCAN_ROWS = 256
 #: ``uncertainty_weight="auto"`` when the learner's probabilities are given
 #: (chosen on the dev studies, benchmarks/README.md).
 MARGIN_WEIGHT = 0.5
+#: ``uncertainty_weight``'s named values besides a number in [0, 1].
+WEIGHT_RULES = ("auto", "coverage")
 
 
 def percentile_rank(values: Tensor) -> Tensor:
@@ -70,9 +72,10 @@ def covered_count(radii: Tensor, delta: Tensor) -> int:
     return int((delta <= radii).sum())
 
 
-def novelty_weight(covered: int, unlabelled: int) -> float:
-    r"""``uncertainty_weight="auto"`` without probabilities: from an even
-    blend to the novelty alone as the labelled set covers the pool,
+def coverage_weight(covered: int, unlabelled: int) -> float:
+    r"""``uncertainty_weight="coverage"`` (``"auto"`` without probabilities):
+    from an even blend to the uncertainty alone as the labelled set covers
+    the pool,
 
     .. math::
         w = \tfrac12 (1 + c), \qquad
@@ -81,10 +84,19 @@ def novelty_weight(covered: int, unlabelled: int) -> float:
     :math:`c` the share of the unlabelled items with a labelled item among
     their :math:`k` nearest (:func:`covered_count` over the unlabelled items).
     The more of the pool the labelled set covers, the more the typicality
-    ranks items in parts it already covers, and the more the novelty leads
-    the picks to the parts still uncovered. (No weight matters on a cold
-    start: without labelled items the novelty is left out.)"""
+    ranks items in parts it already covers, and the more the uncertainty
+    (without probabilities the novelty, leading the picks to the parts still
+    uncovered) should lead. (No weight matters on a cold start without
+    probabilities: the novelty is left out.)"""
     return 0.5 * (1.0 + (covered / unlabelled if unlabelled else 0.0))
+
+
+def resolve_weight(weight: Union[str, float], with_scores: bool) -> Union[str, float]:
+    """``uncertainty_weight`` with ``"auto"`` resolved: :data:`MARGIN_WEIGHT`
+    with the learner's probabilities, else ``"coverage"``."""
+    if weight == "auto":
+        return MARGIN_WEIGHT if with_scores else "coverage"
+    return weight
 
 
 def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
@@ -245,9 +257,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
            s_i = \operatorname{pct}(t_i)^{1 - w}\, \operatorname{pct}(u_i)^{w},
 
        :math:`w` = ``uncertainty_weight``: by default :data:`MARGIN_WEIGHT`
-       with ``scores``, without them the labelled set's coverage of the pool
-       (:func:`novelty_weight`: from an even blend to the novelty alone as
-       the labelled set covers the pool). Dense regions are where most test
+       with ``scores``, without them set by the labelled set's coverage of
+       the pool (:func:`coverage_weight`: from an even blend to the novelty
+       alone as the labelled set covers the pool). Dense regions are where most test
        items are (small budgets need them); uncertain ones are where the
        learner errs (larger budgets need them).
     2. **Diversity.** Greedily, ``budget`` times, the highest-scoring
@@ -276,9 +288,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         k (int): Neighbours for the typicality. (default: :obj:`20`)
         uncertainty_weight (float or str): :math:`w \in [0, 1]`, the weight
             of the margin uncertainty, or of the novelty without ``scores``;
-            ``"auto"``: :data:`MARGIN_WEIGHT` with ``scores``, else the
-            labelled set's coverage (:func:`novelty_weight`).
-            (default: :obj:`"auto"`)
+            ``"coverage"``: set by the labelled set's coverage of the pool
+            (:func:`coverage_weight`); ``"auto"``: :data:`MARGIN_WEIGHT` with
+            ``scores``, else ``"coverage"``. (default: :obj:`"auto"`)
         radius (float or str): :math:`r` in L2 distance between unit vectors
             (:math:`\sqrt{2 - 2 \cos}`, so in :math:`[0, 2]`), or ``"auto"``.
             ``0`` switches the diversity step off. (default: :obj:`"auto"`)
@@ -300,9 +312,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
 
     check_choice(knn_backend, "knn_backend", TYPICALITY_BACKENDS, "typical_diverse")
     check_int(k, "k", "typical_diverse")
-    if uncertainty_weight != "auto":
+    if uncertainty_weight not in WEIGHT_RULES:
         check_real(uncertainty_weight, "uncertainty_weight", 0.0, 1.0, "typical_diverse",
-                   alternative="'auto'")
+                   alternative="'auto' or 'coverage'")
     if radius != "auto":
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
     vectors = l2_normalize(embeddings.float())
@@ -313,9 +325,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     columns: Dict[str, Tensor] = {"typicality": typicality_from(nearest)}
     pool_score = percentile_rank(columns["typicality"][unlabelled])
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
-    weight = uncertainty_weight
-    if weight == "auto":
-        weight = MARGIN_WEIGHT if scores is not None else novelty_weight(
+    weight = resolve_weight(uncertainty_weight, scores is not None)
+    if weight == "coverage":
+        weight = coverage_weight(
             covered_count(neighbourhood_radii(nearest[unlabelled]), delta[unlabelled]),
             unlabelled.numel())
     signal = uncertainty_signal(scores, delta, bool(labelled_mask.any()), weight)

@@ -37,6 +37,8 @@ SCENARIOS = {
     "typical_diverse_probs": ("typical_diverse", {"probs": True}, "warm"),
     "typical_diverse_options": ("typical_diverse", {"options": {"k": 5, "radius": 0.3}},
                                 "warm"),
+    "typical_diverse_coverage": ("typical_diverse", {"probs": True, "options": {
+        "uncertainty_weight": "coverage"}}, "warm"),
     "margin_tensors": ("margin", {"probs": True}, "tensors"),
     "uncertain_gcn": ("uncertain_gcn", {"options": {"epochs": 30}}, "non-negative"),
     "core_gcn": ("core_gcn", {"options": {"epochs": 30, "lr": 0.01}}, "non-negative"),

@@ -10,7 +10,7 @@ import gcnal
 from gcnal import InvalidParameterError
 from gcnal.graph import l2_normalize
 from gcnal.selectors import cell_radius, percentile_rank, top2_gap, typical_diverse, typicality
-from gcnal.selectors.typical_diverse import covered_count, neighbourhood_radii, novelty_weight
+from gcnal.selectors.typical_diverse import covered_count, neighbourhood_radii, coverage_weight
 from gcnal.selectors.typiclust import nearest_similarities
 
 
@@ -148,7 +148,7 @@ def test_without_probs_the_novelty_draws_picks_away_from_the_labelled_cluster(ge
     assert int(default[0]) >= 60
 
 
-def test_novelty_weight_is_the_share_of_unlabelled_items_with_a_labelled_neighbour():
+def test_coverage_weight_is_the_share_of_unlabelled_items_with_a_labelled_neighbour():
     # on a line at 0, 1, ..., 9 with k = 1 each item's neighbourhood radius
     # is 1; labelled 0 and 9: of the 8 unlabelled, 1 and 8 have one within 1
     x = torch.arange(10.0)
@@ -159,9 +159,9 @@ def test_novelty_weight_is_the_share_of_unlabelled_items_with_a_labelled_neighbo
     unlabelled = ~labelled
     covered = covered_count(radii[unlabelled], delta[unlabelled])
     assert covered == 2
-    assert novelty_weight(covered, int(unlabelled.sum())) == pytest.approx(0.5 * (1 + 0.25))
-    assert novelty_weight(0, 8) == novelty_weight(0, 0) == 0.5
-    assert novelty_weight(8, 8) == 1.0
+    assert coverage_weight(covered, int(unlabelled.sum())) == pytest.approx(0.5 * (1 + 0.25))
+    assert coverage_weight(0, 8) == coverage_weight(0, 0) == 0.5
+    assert coverage_weight(8, 8) == 1.0
 
 
 def test_neighbourhood_radii_read_the_farthest_neighbour_found():
@@ -171,7 +171,7 @@ def test_neighbourhood_radii_read_the_farthest_neighbour_found():
     assert torch.allclose(radii, torch.tensor([1.0, math.sqrt(2.0), 0.0]))
 
 
-def test_the_auto_novelty_weight_grows_as_the_labelled_set_covers_the_pool(blobs, gen):
+def test_the_auto_coverage_weight_grows_as_the_labelled_set_covers_the_pool(blobs, gen):
     # more labelled items drawn from the pool: a larger share covered
     x, _ = blobs(num_clusters=4, per_cluster=50)
     v = l2_normalize(x)
@@ -183,7 +183,7 @@ def test_the_auto_novelty_weight_grows_as_the_labelled_set_covers_the_pool(blobs
         labelled[order[:count]] = True
         delta = torch.cdist(v, v[labelled]).min(dim=1).values
         unlabelled = ~labelled
-        weights.append(novelty_weight(covered_count(
+        weights.append(coverage_weight(covered_count(
             neighbourhood_radii(nearest[unlabelled]), delta[unlabelled]), int(unlabelled.sum())))
     assert 0.5 < weights[0] < weights[1] < weights[2] <= 1.0
 
@@ -219,6 +219,7 @@ def test_mc_probs_are_accepted_and_not_read(blobs):
 
 
 @pytest.mark.parametrize("name, value", [("uncertainty_weight", 1.5), ("uncertainty_weight", True),
+                                         ("uncertainty_weight", "cover"),
                                          ("radius", -0.1), ("radius", "big"), ("k", 0),
                                          ("knn_backend", "annoy")])
 def test_bad_options_name_the_parameter(blobs, name, value):
@@ -260,3 +261,24 @@ def test_auto_backend_is_exact_up_to_its_size_and_ivf_beyond(monkeypatch, gen):
     default = gcnal.select(v, labelled, 40, seed=0)
     assert default.tolist() == gcnal.select(v, labelled, 40, seed=0,
                                             options={"knn_backend": "ivf"}).tolist()
+
+
+def test_coverage_weight_with_probs_blends_the_margin_by_the_labelled_sets_coverage(blobs, gen):
+    # "coverage" with probs: the margin weighed by (1 + c) / 2, the same
+    # picks as that number given by hand
+    x, _ = blobs(num_clusters=4, per_cluster=50)
+    probs = torch.softmax(torch.randn(200, 3, generator=gen(5)), dim=1)
+    labelled = torch.zeros(200, dtype=torch.bool)
+    labelled[torch.randperm(200, generator=gen(4))[:30]] = True
+    v = l2_normalize(x)
+    delta = torch.cdist(v, v[labelled]).min(dim=1).values
+    nearest = nearest_similarities(v, 20, normalized=True)
+    weight = coverage_weight(covered_count(neighbourhood_radii(nearest[~labelled]), delta[~labelled]),
+                             int((~labelled).sum()))
+    assert 0.5 < weight < 1.0
+    by_rule = typical_diverse(probs, x, labelled, 8, generator=gen(), uncertainty_weight="coverage")
+    by_hand = typical_diverse(probs, x, labelled, 8, generator=gen(), uncertainty_weight=weight)
+    assert by_rule[0].tolist() == by_hand[0].tolist()
+    default = typical_diverse(probs, x, labelled, 8, generator=gen())
+    fixed = typical_diverse(probs, x, labelled, 8, generator=gen(), uncertainty_weight=0.5)
+    assert default[0].tolist() == fixed[0].tolist()
