@@ -21,11 +21,6 @@ RADIUS_SAMPLE = 512
 _RADIUS_BLOCK = 32
 #: Items of the score order the greedy scan reads at a time.
 _SCAN_ROWS = 256
-#: ``uncertainty_weight="auto"`` when the learner's probabilities are given
-#: (chosen on the dev studies, benchmarks/README.md).
-MARGIN_WEIGHT = 0.5
-#: ``uncertainty_weight``'s named values besides a number in [0, 1].
-WEIGHT_RULES = ("auto", "coverage")
 
 
 def percentile_rank(values: Tensor) -> Tensor:
@@ -73,9 +68,8 @@ def covered_count(radii: Tensor, delta: Tensor) -> int:
 
 
 def coverage_weight(covered: int, unlabelled: int) -> float:
-    r"""``uncertainty_weight="coverage"`` (``"auto"`` without probabilities):
-    from an even blend to the uncertainty alone as the labelled set covers
-    the pool,
+    r"""``uncertainty_weight="coverage"``: from an even blend to the
+    uncertainty alone as the labelled set covers the pool,
 
     .. math::
         w = \tfrac12 (1 + c), \qquad
@@ -89,14 +83,6 @@ def coverage_weight(covered: int, unlabelled: int) -> float:
     uncovered) should lead. (No weight matters on a cold start without
     probabilities: the novelty is left out.)"""
     return 0.5 * (1.0 + (covered / unlabelled if unlabelled else 0.0))
-
-
-def resolve_weight(weight: Union[str, float], with_scores: bool) -> Union[str, float]:
-    """``uncertainty_weight`` with ``"auto"`` resolved: :data:`MARGIN_WEIGHT`
-    with the learner's probabilities, else ``"coverage"``."""
-    if weight == "auto":
-        return MARGIN_WEIGHT if with_scores else "coverage"
-    return weight
 
 
 def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
@@ -235,7 +221,7 @@ def _scan_picks(order: Tensor, vectors: Tensor, delta: Tensor, radius: float,
 
 def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                     budget: int, *, generator: Optional[torch.Generator] = None, k: int = 20,
-                    uncertainty_weight: Union[str, float] = "auto",
+                    uncertainty_weight: Union[float, str] = 0.5,
                     radius: Union[str, float] = "auto",
                     knn_backend: str = "auto") -> PicksAndScores:
     r"""Typicality-weighted picks, kept apart by a radius, tilted towards the
@@ -256,10 +242,10 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
        .. math::
            s_i = \operatorname{pct}(t_i)^{1 - w}\, \operatorname{pct}(u_i)^{w},
 
-       :math:`w` = ``uncertainty_weight``: by default :data:`MARGIN_WEIGHT`
-       with ``scores``, without them set by the labelled set's coverage of
-       the pool (:func:`coverage_weight`: from an even blend to the novelty
-       alone as the labelled set covers the pool). Dense regions are where most test
+       :math:`w` = ``uncertainty_weight``, or ``"coverage"``: set by the
+       labelled set's coverage of the pool (:func:`coverage_weight`: from an
+       even blend to the uncertainty alone as the labelled set covers the
+       pool). Dense regions are where most test
        items are (small budgets need them); uncertain ones are where the
        learner errs (larger budgets need them).
     2. **Diversity.** Greedily, ``budget`` times, the highest-scoring
@@ -288,9 +274,8 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         k (int): Neighbours for the typicality. (default: :obj:`20`)
         uncertainty_weight (float or str): :math:`w \in [0, 1]`, the weight
             of the margin uncertainty, or of the novelty without ``scores``;
-            ``"coverage"``: set by the labelled set's coverage of the pool
-            (:func:`coverage_weight`); ``"auto"``: :data:`MARGIN_WEIGHT` with
-            ``scores``, else ``"coverage"``. (default: :obj:`"auto"`)
+            or ``"coverage"``, set each call by the labelled set's coverage
+            of the pool (:func:`coverage_weight`). (default: :obj:`0.5`)
         radius (float or str): :math:`r` in L2 distance between unit vectors
             (:math:`\sqrt{2 - 2 \cos}`, so in :math:`[0, 2]`), or ``"auto"``.
             ``0`` switches the diversity step off. (default: :obj:`"auto"`)
@@ -312,9 +297,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
 
     check_choice(knn_backend, "knn_backend", TYPICALITY_BACKENDS, "typical_diverse")
     check_int(k, "k", "typical_diverse")
-    if uncertainty_weight not in WEIGHT_RULES:
+    if uncertainty_weight != "coverage":
         check_real(uncertainty_weight, "uncertainty_weight", 0.0, 1.0, "typical_diverse",
-                   alternative="'auto' or 'coverage'")
+                   alternative="'coverage'")
     if radius != "auto":
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
     vectors = l2_normalize(embeddings.float())
@@ -325,7 +310,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     columns: Dict[str, Tensor] = {"typicality": typicality_from(nearest)}
     pool_score = percentile_rank(columns["typicality"][unlabelled])
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
-    weight = resolve_weight(uncertainty_weight, scores is not None)
+    weight = uncertainty_weight
     if weight == "coverage":
         weight = coverage_weight(
             covered_count(neighbourhood_radii(nearest[unlabelled]), delta[unlabelled]),
