@@ -199,6 +199,8 @@ def run_trial(
                 if method in IMAGE_METHODS:
                     features = images.flatten(1)
                     options = {"options": {"image_shape": tuple(images.shape[1:])}}
+        if profile.method_options:
+            options = {"options": {**options.get("options", {}), **profile.method_options}}
         feature_time = time.perf_counter() - t0
         picks, timings, sel_time, sel_info = select_batch(
             method,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field, asdict
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from .learners import TrainConfig
 
@@ -36,6 +36,8 @@ class Profile:
         trials: number of trials; trial ``t`` uses seed ``t``.
         methods: gcnal presets run by default.
         dataset: default dataset.
+        method_options: ``options`` given to every ``gcnal.select`` (stored
+            in the rows' ``config`` when given).
     """
 
     name: str
@@ -48,6 +50,7 @@ class Profile:
     trials: int
     methods: List[str] = field(default_factory=lambda: list(DEFAULT_METHODS))
     dataset: str = "cifar10"
+    method_options: Optional[Dict] = None
 
     def replace(self, **changes) -> "Profile":
         """A copy with top-level fields and/or ``TrainConfig`` fields changed (``None`` = keep)."""
@@ -70,6 +73,8 @@ class Profile:
         d = asdict(self)
         for key in ("cycles", "trials", "methods", "dataset", "name"):
             d.pop(key)
+        if not d["method_options"]:  # rows run without options have no such key
+            d.pop("method_options")
         return d
 
 

@@ -20,6 +20,7 @@ trial has its own files).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -65,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--budget", type=int)
     g.add_argument("--cycles", type=int)
     g.add_argument("--subset", type=int)
+    g.add_argument("--options", type=json.loads, default=None, dest="method_options",
+                   help="a JSON object of options for every method's gcnal.select")
     return p
 
 
@@ -76,6 +79,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     profile = get_profile(args.profile).replace(
         learner=args.learner, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, schedule=args.schedule,
         milestones=args.milestones, initial=args.initial, budget=args.budget, cycles=args.cycles, subset=args.subset,
+        method_options=args.method_options,
     )
     datasets = args.dataset or [profile.dataset]
     methods = args.methods or profile.methods

@@ -255,3 +255,24 @@ def test_report_keeps_tjls_in_the_same_table_and_names_its_lr(task_aware_smoke):
     vaal = next(r for r in task_aware_smoke if r["method"] == "vaal")
     assert _config_key(tjls) == _config_key(vaal)
     assert "TJLS lr 0.01" in render_markdown(task_aware_smoke, "t")
+
+
+def test_method_options_reach_select_are_stored_and_guard_the_resume(tmp_path):
+    def protocol(*extra):
+        return run.main(["--profile", "smoke", "--methods", "typical_diverse", "--trials", "0",
+                         "--cycles", "2", "--study", "options", "--results-dir", str(tmp_path),
+                         "--device", "cpu", "--threads", "1", *extra])
+
+    assert protocol("--options", '{"uncertainty_weight": 1.0, "radius": 0.0}') == 0
+    rows = load_study(tmp_path / "options")
+    assert [r["config"]["method_options"] for r in rows] == [
+        {"uncertainty_weight": 1.0, "radius": 0.0}] * 2
+    # w = 1 without a radius is margin sampling on the CNN's probs: another
+    # selection than the default's on the same seed
+    assert protocol("--study", "plain") == 0
+    plain = load_study(tmp_path / "plain")
+    assert "method_options" not in plain[0]["config"]
+    assert rows[0]["selected"] != plain[0]["selected"]
+    # resuming a study with other options is refused, not mixed
+    with pytest.raises(ResumeError, match="other settings"):
+        protocol("--cycles", "3")
