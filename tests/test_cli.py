@@ -224,7 +224,7 @@ def test_methods_lists_each_methods_options(capsys):
     main(["methods", "--options"])
     out = capsys.readouterr().out
     assert "    epochs = 200: Training epochs of the sampler" in out
-    assert "    uncertainty_weight = 0.5:" in out
+    assert "    uncertainty_weight = 'auto':" in out
 
 
 def _gcnal(*args, **kwargs):

@@ -71,7 +71,7 @@ def coreset_picks(shard: Shard, scores: Optional[Tensor], candidates=None) -> Te
 
 
 def typical_diverse_picks(shard: Shard, scores: Optional[Tensor], k: int = 20,
-                          uncertainty_weight=0.5, radius="auto",
+                          uncertainty_weight="auto", radius="auto",
                           knn_backend: str = "auto") -> Tensor:
     """gcnal's default method, with the exact ring kNN search at every pool
     size (``"auto"`` too, which :func:`gcnal.select` resolves to the

@@ -37,7 +37,8 @@ from ..selectors.kcenter import min_distance_to
 from ..selectors.typiclust import typicality_from
 from ..selectors.typical_diverse import (RADIUS_SAMPLE, _RADIUS_BLOCK, blend_ranks,
                                          coverage_weight, covered_count, nearest_distances,
-                                         neighbourhood_radii, percentile_rank, uncertainty_signal)
+                                         neighbourhood_radii, percentile_rank, resolve_weight,
+                                         uncertainty_signal)
 from .greedy import offer
 from .knn import ring_knn_similarities
 from .shard import Shard
@@ -106,7 +107,7 @@ def _best_eligible(score: Tensor, eligible: Tensor) -> Optional[int]:
 
 
 def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
-                    uncertainty_weight=0.5, radius="auto") -> Tensor:
+                    uncertainty_weight="auto", radius="auto") -> Tensor:
     r"""The global indices of ``shard.budget`` picks of
     :func:`gcnal.selectors.typical_diverse`, in pick order, the same on every
     rank. ``scores``: this rank's :math:`(n_r, C)` probabilities or ``None``."""
@@ -122,7 +123,7 @@ def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
         delta = min_distance_to(vectors, comm.all_gather_rows(vectors[labelled])).sqrt()
     with comm.stage("ranks"):
         pool_score = global_percentile_rank(shard, typ[unlabelled])
-        weight = uncertainty_weight
+        weight = resolve_weight(uncertainty_weight, scores is not None)
         if weight == "coverage":
             weight = sharded_coverage_weight(shard, nearest, delta)
         signal = uncertainty_signal(scores, delta, num_labelled > 0, weight)

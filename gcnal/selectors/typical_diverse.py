@@ -21,6 +21,9 @@ RADIUS_SAMPLE = 512
 _RADIUS_BLOCK = 32
 #: Items of the score order the greedy scan reads at a time.
 _SCAN_ROWS = 256
+#: ``uncertainty_weight="auto"`` without the learner's probabilities (the
+#: coverage rule lost to TypiClust on a noisy regression study there).
+NOVELTY_WEIGHT = 0.5
 
 
 def percentile_rank(values: Tensor) -> Tensor:
@@ -68,8 +71,9 @@ def covered_count(radii: Tensor, delta: Tensor) -> int:
 
 
 def coverage_weight(covered: int, unlabelled: int) -> float:
-    r"""``uncertainty_weight="coverage"``: from an even blend to the
-    uncertainty alone as the labelled set covers the pool,
+    r"""``uncertainty_weight="coverage"`` (``"auto"`` with probabilities):
+    from an even blend to the uncertainty alone as the labelled set covers
+    the pool,
 
     .. math::
         w = \tfrac12 (1 + c), \qquad
@@ -83,6 +87,14 @@ def coverage_weight(covered: int, unlabelled: int) -> float:
     uncovered) should lead. (No weight matters on a cold start without
     probabilities: the novelty is left out.)"""
     return 0.5 * (1.0 + (covered / unlabelled if unlabelled else 0.0))
+
+
+def resolve_weight(weight: Union[str, float], with_scores: bool) -> Union[str, float]:
+    """``uncertainty_weight`` with ``"auto"`` resolved: ``"coverage"`` with
+    the learner's probabilities, else :data:`NOVELTY_WEIGHT`."""
+    if weight == "auto":
+        return "coverage" if with_scores else NOVELTY_WEIGHT
+    return weight
 
 
 def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
@@ -221,7 +233,7 @@ def _scan_picks(order: Tensor, vectors: Tensor, delta: Tensor, radius: float,
 
 def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor,
                     budget: int, *, generator: Optional[torch.Generator] = None, k: int = 20,
-                    uncertainty_weight: Union[float, str] = 0.5,
+                    uncertainty_weight: Union[str, float] = "auto",
                     radius: Union[str, float] = "auto",
                     knn_backend: str = "auto") -> PicksAndScores:
     r"""Typicality-weighted picks, kept apart by a radius, tilted towards the
@@ -242,10 +254,10 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
        .. math::
            s_i = \operatorname{pct}(t_i)^{1 - w}\, \operatorname{pct}(u_i)^{w},
 
-       :math:`w` = ``uncertainty_weight``, or ``"coverage"``: set by the
-       labelled set's coverage of the pool (:func:`coverage_weight`: from an
-       even blend to the uncertainty alone as the labelled set covers the
-       pool). Dense regions are where most test
+       :math:`w` = ``uncertainty_weight``; by default, with ``scores``, set
+       by the labelled set's coverage of the pool (:func:`coverage_weight`:
+       from an even blend to the margin alone as the labelled set covers the
+       pool), without them :data:`NOVELTY_WEIGHT`. Dense regions are where most test
        items are (small budgets need them); uncertain ones are where the
        learner errs (larger budgets need them).
     2. **Diversity.** Greedily, ``budget`` times, the highest-scoring
@@ -274,8 +286,10 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         k (int): Neighbours for the typicality. (default: :obj:`20`)
         uncertainty_weight (float or str): :math:`w \in [0, 1]`, the weight
             of the margin uncertainty, or of the novelty without ``scores``;
-            or ``"coverage"``, set each call by the labelled set's coverage
-            of the pool (:func:`coverage_weight`). (default: :obj:`0.5`)
+            ``"coverage"``: set each call by the labelled set's coverage of
+            the pool (:func:`coverage_weight`); ``"auto"``: ``"coverage"``
+            with ``scores``, else :data:`NOVELTY_WEIGHT`.
+            (default: :obj:`"auto"`)
         radius (float or str): :math:`r` in L2 distance between unit vectors
             (:math:`\sqrt{2 - 2 \cos}`, so in :math:`[0, 2]`), or ``"auto"``.
             ``0`` switches the diversity step off. (default: :obj:`"auto"`)
@@ -297,9 +311,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
 
     check_choice(knn_backend, "knn_backend", TYPICALITY_BACKENDS, "typical_diverse")
     check_int(k, "k", "typical_diverse")
-    if uncertainty_weight != "coverage":
+    if uncertainty_weight not in ("auto", "coverage"):
         check_real(uncertainty_weight, "uncertainty_weight", 0.0, 1.0, "typical_diverse",
-                   alternative="'coverage'")
+                   alternative="'auto' or 'coverage'")
     if radius != "auto":
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
     vectors = l2_normalize(embeddings.float())
@@ -310,7 +324,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     columns: Dict[str, Tensor] = {"typicality": typicality_from(nearest)}
     pool_score = percentile_rank(columns["typicality"][unlabelled])
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
-    weight = uncertainty_weight
+    weight = resolve_weight(uncertainty_weight, scores is not None)
     if weight == "coverage":
         weight = coverage_weight(
             covered_count(neighbourhood_radii(nearest[unlabelled]), delta[unlabelled]),

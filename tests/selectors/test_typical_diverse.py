@@ -263,7 +263,7 @@ def test_auto_backend_is_exact_up_to_its_size_and_ivf_beyond(monkeypatch, gen):
                                             options={"knn_backend": "ivf"}).tolist()
 
 
-def test_coverage_weight_with_probs_blends_the_margin_by_the_labelled_sets_coverage(blobs, gen):
+def test_the_default_with_probs_blends_the_margin_by_the_labelled_sets_coverage(blobs, gen):
     # "coverage" with probs: the margin weighed by (1 + c) / 2, the same
     # picks as that number given by hand
     x, _ = blobs(num_clusters=4, per_cluster=50)
@@ -279,6 +279,8 @@ def test_coverage_weight_with_probs_blends_the_margin_by_the_labelled_sets_cover
     by_rule = typical_diverse(probs, x, labelled, 8, generator=gen(), uncertainty_weight="coverage")
     by_hand = typical_diverse(probs, x, labelled, 8, generator=gen(), uncertainty_weight=weight)
     assert by_rule[0].tolist() == by_hand[0].tolist()
+    # the default with probs is the coverage rule; without them the fixed 1/2
     default = typical_diverse(probs, x, labelled, 8, generator=gen())
-    fixed = typical_diverse(probs, x, labelled, 8, generator=gen(), uncertainty_weight=0.5)
-    assert default[0].tolist() == fixed[0].tolist()
+    assert default[0].tolist() == by_rule[0].tolist()
+    assert typical_diverse(None, x, labelled, 8, generator=gen())[0].tolist() == typical_diverse(
+        None, x, labelled, 8, generator=gen(), uncertainty_weight=0.5)[0].tolist()
