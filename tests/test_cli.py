@@ -56,7 +56,7 @@ def test_out_format_follows_the_extension(files, pool, make_signal):
     assert (files / "picks.txt").read_text() == "".join(f"{i}\n" for i in sel.indices)
     with open(files / "picks.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["index", "typicality", "uncertainty", "score", "radius"]
+    assert list(rows[0]) == ["index", "typicality", "uncertainty", "weight", "score", "radius"]
     assert [int(r["index"]) for r in rows] == sel.indices.tolist()
     for name, column in sel.pick_scores.items():
         assert np.allclose([float(r[name]) for r in rows], column, rtol=1e-6), name

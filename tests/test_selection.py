@@ -21,7 +21,7 @@ def test_numpy_input_gives_numpy_in_every_field(pool, make_signal):
     sel = _select(features, mask, probs=make_signal("probs", 60))
     for name in ("indices", "nodes", "scores", "embeddings"):
         assert isinstance(getattr(sel, name), np.ndarray), name
-    assert set(sel.pick_scores) == {"typicality", "uncertainty", "score", "radius"}
+    assert set(sel.pick_scores) == {"typicality", "uncertainty", "weight", "score", "radius"}
     assert all(isinstance(c, np.ndarray) and c.shape == (7,) for c in sel.pick_scores.values())
     assert sel.indices.dtype == np.int64 and sel.nodes.dtype == np.int64
 

@@ -303,7 +303,8 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
         unique, all unlabelled, in pick order, and per pick its
         ``"typicality"`` :math:`t_i`, its ``"uncertainty"`` (margin) or
-        ``"novelty"`` :math:`u_i` (only when used), its ``"score"`` :math:`s_i` and the
+        ``"novelty"`` :math:`u_i` and the ``"weight"`` :math:`w` of the call
+        (only when used), its ``"score"`` :math:`s_i` and the
         ``"radius"`` :math:`r` in force when it was picked (0 once the
         radius has halved away).
     """
@@ -334,6 +335,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
         name, values = signal
         # the margin column reports 1 - gap; delta is updated in place by the picks
         columns[name] = values + 1.0 if name == "uncertainty" else values.clone()
+        columns["weight"] = torch.full_like(values, float(weight))
         pool_score = blend_ranks(pool_score, percentile_rank(values[unlabelled]), weight)
     score[unlabelled] = pool_score
     columns["score"] = score.clone()

@@ -96,7 +96,9 @@ def test_typical_diverse_reports_typicality_uncertainty_score_and_radius(data):
     x, labelled, probs, _ = data
     picks, columns = typical_diverse(probs, x, labelled, 30, generator=torch.Generator()
                                      .manual_seed(0))
-    assert set(columns) == {"typicality", "uncertainty", "score", "radius"}
+    assert set(columns) == {"typicality", "uncertainty", "weight", "score", "radius"}
+    # the margin's weight of the call, from the labelled set's coverage
+    assert (columns["weight"] == columns["weight"][0]).all() and 0.5 <= columns["weight"][0] <= 1
     vectors = l2_normalize(x)
     assert torch.allclose(columns["typicality"], typicality(vectors, 20)[picks], rtol=1e-3)
     assert torch.allclose(columns["uncertainty"], 1 - top2_gap(probs)[picks])
@@ -108,7 +110,8 @@ def test_typical_diverse_reports_typicality_uncertainty_score_and_radius(data):
         assert _nearest_distance(vectors, centres, pick) > radius - 1e-5
         centres[pick] = True
     without = typical_diverse(None, x, labelled, 5, generator=torch.Generator().manual_seed(0))
-    assert set(without[1]) == {"typicality", "novelty", "score", "radius"}
+    assert set(without[1]) == {"typicality", "novelty", "weight", "score", "radius"}
+    assert (without[1]["weight"] == 0.5).all()
     # the novelty: each pick's distance to its nearest labelled item
     assert torch.allclose(without[1]["novelty"],
                           torch.cdist(vectors[without[0]], vectors[labelled]).min(dim=1).values,
