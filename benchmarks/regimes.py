@@ -338,14 +338,19 @@ def evaluate_trial(study: Study, pool: Pool, method: str, trial: int,
                           options={method: options} if options else None)
 
 
-def study_rows(study: Study, pool: Pool, result, trial: int) -> List[Dict]:
+def study_rows(study: Study, pool: Pool, result, trial: int,
+               options: Optional[Dict] = None) -> List[Dict]:
     """``evaluate``'s rows as the study's rows: a row per cycle with the
     selection made after scoring it (its time and, for classification, the
-    class spread of its picks) and the provenance."""
+    class spread of its picks) and the provenance, with the method's
+    ``options`` when it ran with some (dtypes by their torch name)."""
     curve = sorted(result.rows, key=lambda r: r["cycle"])
     stamp = {"seed": trial, "commit": git_commit(), "device": describe_device("cpu"),
              "date": utc_now(), "config": asdict(study), "versions": package_versions(),
              "command": " ".join(["python -m benchmarks.regimes"] + sys.argv[1:])}
+    if options:
+        stamp["options"] = {k: str(v).replace("torch.", "") if isinstance(v, torch.dtype) else v
+                            for k, v in options.items()}
     rows = []
     for row, following in zip(curve, curve[1:] + [None]):
         out = {"study": study.name, "role": study.role, "task": study.task,
@@ -379,7 +384,8 @@ def run_trial(study: Study, pool: Pool, method: str, trial: int, path: Path,
         log.info("%s: %s needs class probabilities; skipped on a %s", study.name, method,
                  "regression task" if study.task == "regression" else "feature-only study")
         return
-    rows = study_rows(study, pool, evaluate_trial(study, pool, method, trial, options), trial)
+    rows = study_rows(study, pool, evaluate_trial(study, pool, method, trial, options), trial,
+                      options)
     append_rows(path, rows)
     log.info("%s %s trial %d: %s", study.name, method, trial, [round(r["value"], 3) for r in rows])
 
@@ -665,7 +671,8 @@ def reproduce(study_name: str, methods: Sequence[str], trials: Sequence[int],
               results: Path = RESULTS, data_dir=None) -> Tuple[List[Dict], List[Dict]]:
     """The stored rows of ``study_name`` for ``methods`` and ``trials``, and
     the same curves run again through ``gcnal.evaluate`` with the settings
-    the rows record (their ``config`` is the study), for comparison."""
+    the rows record (their ``config`` is the study, their ``options`` the
+    method's), for comparison."""
     stored = [r for r in load_study(results) if r["study"] == study_name
               and r["method"] in methods and r["trial"] in trials]
     # rows written before a field existed lack it: its default is what they ran with
@@ -675,12 +682,21 @@ def reproduce(study_name: str, methods: Sequence[str], trials: Sequence[int],
         raise SystemExit(f"{study_name}: {len(studies)} settings among the stored rows of "
                          f"{list(methods)}, trials {list(trials)}; need exactly one")
     study = studies.pop()
+    options = {}
+    for method in methods:  # rows written before options were recorded ran without
+        recorded = {json.dumps(r.get("options", {}), sort_keys=True) for r in stored
+                    if r["method"] == method}
+        if len(recorded) > 1:
+            raise SystemExit(f"{study_name}: {method}'s stored rows ran with {len(recorded)} "
+                             f"sets of options; reproduce one at a time (--trials)")
+        options[method] = options_json(recorded.pop()) if recorded else {}
     fresh: List[Dict] = []
     for trial in trials:
         pool = build_pool(study, trial, data_dir)
         for method in methods:
             if runs_on(study, method):
-                fresh += study_rows(study, pool, evaluate_trial(study, pool, method, trial), trial)
+                result = evaluate_trial(study, pool, method, trial, options[method] or None)
+                fresh += study_rows(study, pool, result, trial, options[method])
     return stored, fresh
 
 

@@ -196,3 +196,20 @@ def test_options_name_the_bfloat16_first_layer_by_its_torch_name():
         {"compute_dtype": torch.bfloat16, "epochs": 50}
     with pytest.raises(argparse.ArgumentTypeError, match="compute_dtype"):
         regimes.options_json('{"compute_dtype": "Tensor"}')  # a torch name, not a dtype
+
+
+def test_rows_record_their_options_and_reproduce_runs_with_them(tmp_path):
+    study = dataclasses.replace(regimes.STUDIES["friedman"], name="tiny_options", pool=200,
+                                cycles=2)
+    pool = regimes.build_pool(study, trial=0)
+    options = {"uncertainty_weight": 1.0, "radius": 0.0}
+    path = tmp_path / "tiny_options" / "typical_diverse.jsonl"
+    regimes.run_trial(study, pool, "typical_diverse", 0, path, options)
+    rows = read_rows(path)
+    assert [r["options"] for r in rows] == [options] * 3
+    stored, fresh = regimes.reproduce("tiny_options", ["typical_diverse"], [0], results=tmp_path)
+    assert [r["value"] for r in fresh] == [r["value"] for r in stored]
+    assert all(r["options"] == options for r in fresh)
+    # the same seed without the options picks otherwise: the options were used
+    plain = regimes.study_rows(study, pool, regimes.evaluate_trial(study, pool, "typical_diverse", 0), 0)
+    assert [r["value"] for r in plain] != [r["value"] for r in stored]
