@@ -343,14 +343,13 @@ def study_rows(study: Study, pool: Pool, result, trial: int,
     """``evaluate``'s rows as the study's rows: a row per cycle with the
     selection made after scoring it (its time and, for classification, the
     class spread of its picks) and the provenance, with the method's
-    ``options`` when it ran with some (dtypes by their torch name)."""
+    ``options`` when it ran with some (:func:`options_record`)."""
     curve = sorted(result.rows, key=lambda r: r["cycle"])
     stamp = {"seed": trial, "commit": git_commit(), "device": describe_device("cpu"),
              "date": utc_now(), "config": asdict(study), "versions": package_versions(),
              "command": " ".join(["python -m benchmarks.regimes"] + sys.argv[1:])}
     if options:
-        stamp["options"] = {k: str(v).replace("torch.", "") if isinstance(v, torch.dtype) else v
-                            for k, v in options.items()}
+        stamp["options"] = options_record(options)
     rows = []
     for row, following in zip(curve, curve[1:] + [None]):
         out = {"study": study.name, "role": study.role, "task": study.task,
@@ -742,6 +741,13 @@ def options_json(text: str) -> Dict:
                                              f"'bfloat16', not {name!r}")
         options["compute_dtype"] = getattr(torch, name)
     return options
+
+
+def options_record(options: Dict) -> Dict:
+    """:func:`options_json`'s inverse: ``options`` as JSON can write them,
+    a torch dtype by its name."""
+    return {k: str(v).replace("torch.", "") if isinstance(v, torch.dtype) else v
+            for k, v in options.items()}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

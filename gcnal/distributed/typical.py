@@ -10,6 +10,8 @@ concatenated pool, each split into local work and a few messages:
    of the :math:`U` typicalities (and of the :math:`U` margins with
    ``probs``), :math:`4 U_r (P - 1)` bytes per rank, padded; every rank
    ranks the whole vector (:math:`O(U \log U)`, memory :math:`O(U)` scalars);
+   the coverage rule's weight (the default with ``probs``) adds one
+   ``all_reduce`` of the covered count, 8 bytes;
 3. the ``"auto"`` radius: the same :data:`~gcnal.selectors.typical_diverse.RADIUS_SAMPLE`
    items drawn from the shared seed (``randperm`` of :math:`N`, memory
    :math:`O(N)` int64 on each rank), their rows gathered
@@ -25,7 +27,7 @@ concatenated pool, each split into local work and a few messages:
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -36,9 +38,8 @@ from ..progress import progress_bar
 from ..selectors.kcenter import min_distance_to
 from ..selectors.typiclust import typicality_from
 from ..selectors.typical_diverse import (RADIUS_SAMPLE, _RADIUS_BLOCK, blend_ranks,
-                                         coverage_weight, covered_count, nearest_distances,
-                                         neighbourhood_radii, percentile_rank, resolve_weight,
-                                         uncertainty_signal)
+                                         covered_count, nearest_distances, neighbourhood_radii,
+                                         percentile_rank, resolve_weight, uncertainty_signal)
 from .greedy import offer
 from .knn import ring_knn_similarities
 from .shard import Shard
@@ -54,14 +55,14 @@ def sharded_nearest(shard: Shard, vectors: Tensor, k: int) -> Tensor:
     return ring_knn_similarities(shard.comm, vectors, k, shard.counts)
 
 
-def sharded_coverage_weight(shard: Shard, nearest: Tensor, delta: Tensor) -> float:
-    """:func:`~gcnal.selectors.typical_diverse.coverage_weight` of the whole
-    pool: the covered unlabelled items summed over the ranks (one scalar
-    each)."""
+def sharded_coverage(shard: Shard, nearest: Tensor, delta: Tensor) -> Tuple[int, int]:
+    """The covered and all unlabelled items of the whole pool
+    (:func:`~gcnal.selectors.typical_diverse.covered_count` of the local
+    rows, summed over the ranks: one scalar each)."""
     unlabelled = ~shard.labelled
     covered = covered_count(neighbourhood_radii(nearest[unlabelled]), delta[unlabelled])
     total = shard.comm.all_reduce(torch.tensor([covered], dtype=torch.int64))
-    return coverage_weight(int(total[0]), sum(shard.unlabelled_counts))
+    return int(total[0]), sum(shard.unlabelled_counts)
 
 
 def global_percentile_rank(shard: Shard, values: Tensor) -> Tensor:
@@ -123,9 +124,8 @@ def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
         delta = min_distance_to(vectors, comm.all_gather_rows(vectors[labelled])).sqrt()
     with comm.stage("ranks"):
         pool_score = global_percentile_rank(shard, typ[unlabelled])
-        weight = resolve_weight(uncertainty_weight, scores is not None)
-        if weight == "coverage":
-            weight = sharded_coverage_weight(shard, nearest, delta)
+        weight = resolve_weight(uncertainty_weight, scores is not None,
+                                lambda: sharded_coverage(shard, nearest, delta))
         signal = uncertainty_signal(scores, delta, num_labelled > 0, weight)
         if signal is not None:
             uncertain = global_percentile_rank(shard, signal[1][unlabelled])

@@ -3,7 +3,7 @@ recommended selector."""
 from __future__ import annotations
 
 import math
-from typing import Dict, Iterator, List, Optional, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -89,12 +89,16 @@ def coverage_weight(covered: int, unlabelled: int) -> float:
     return 0.5 * (1.0 + (covered / unlabelled if unlabelled else 0.0))
 
 
-def resolve_weight(weight: Union[str, float], with_scores: bool) -> Union[str, float]:
-    """``uncertainty_weight`` with ``"auto"`` resolved: ``"coverage"`` with
-    the learner's probabilities, else :data:`NOVELTY_WEIGHT`."""
+def resolve_weight(weight: Union[str, float], with_scores: bool,
+                   coverage: Callable[[], Tuple[int, int]]) -> float:
+    """The :math:`w` that ``uncertainty_weight`` names: ``"auto"`` is
+    ``"coverage"`` with the learner's probabilities, else
+    :data:`NOVELTY_WEIGHT`; ``"coverage"`` is :func:`coverage_weight` of
+    ``coverage()``, the (covered, all) unlabelled item counts, asked for only
+    then."""
     if weight == "auto":
-        return "coverage" if with_scores else NOVELTY_WEIGHT
-    return weight
+        weight = "coverage" if with_scores else NOVELTY_WEIGHT
+    return coverage_weight(*coverage()) if weight == "coverage" else float(weight)
 
 
 def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
@@ -325,17 +329,15 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     columns: Dict[str, Tensor] = {"typicality": typicality_from(nearest)}
     pool_score = percentile_rank(columns["typicality"][unlabelled])
     delta = min_distance_to(vectors, vectors[labelled_mask]).sqrt()
-    weight = resolve_weight(uncertainty_weight, scores is not None)
-    if weight == "coverage":
-        weight = coverage_weight(
-            covered_count(neighbourhood_radii(nearest[unlabelled]), delta[unlabelled]),
-            unlabelled.numel())
+    weight = resolve_weight(uncertainty_weight, scores is not None, lambda: (
+        covered_count(neighbourhood_radii(nearest[unlabelled]), delta[unlabelled]),
+        unlabelled.numel()))
     signal = uncertainty_signal(scores, delta, bool(labelled_mask.any()), weight)
     if signal is not None:
         name, values = signal
         # the margin column reports 1 - gap; delta is updated in place by the picks
         columns[name] = values + 1.0 if name == "uncertainty" else values.clone()
-        columns["weight"] = torch.full_like(values, float(weight))
+        columns["weight"] = values.new_full((1,), weight).expand(values.numel())
         pool_score = blend_ranks(pool_score, percentile_rank(values[unlabelled]), weight)
     score[unlabelled] = pool_score
     columns["score"] = score.clone()
