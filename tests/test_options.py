@@ -60,7 +60,8 @@ def test_every_option_has_a_default_and_help(method):
 def test_selector_only_presets_own_their_selectors_keyword_only_options():
     options = gcnal.method_options("typical_diverse")
     assert {name: o["default"] for name, o in options.items()} == {
-        "k": 20, "uncertainty_weight": "auto", "radius": "auto", "knn_backend": "auto"}
+        "k": 20, "uncertainty_weight": "auto", "radius": "auto", "knn_backend": "auto",
+        "cold_start": "auto"}
     assert options["k"]["help"] == "Neighbours for the typicality"
     assert list(gcnal.method_options("coreset")) == ["candidates"]
     assert gcnal.method_options("margin") == {}

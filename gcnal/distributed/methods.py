@@ -27,6 +27,7 @@ from ..errors import InvalidParameterError
 from ..methods import GNNMethod, resolve_method
 from ..registry import METHODS
 from ..selectors import entropy, least_confidence, margin
+from ..selectors.typical_diverse import resolve_cold_start
 from .gnn import gnn_picks
 from .kcenter import k_center
 from .keys import random_keys
@@ -72,14 +73,23 @@ def coreset_picks(shard: Shard, scores: Optional[Tensor], candidates=None) -> Te
 
 def typical_diverse_picks(shard: Shard, scores: Optional[Tensor], k: int = 20,
                           uncertainty_weight="auto", radius="auto",
-                          knn_backend: str = "auto") -> Tensor:
+                          knn_backend: str = "auto", cold_start="auto") -> Tensor:
     """gcnal's default method, with the exact ring kNN search at every pool
     size (``"auto"`` too, which :func:`gcnal.select` resolves to the
     approximate ``"ivf"`` search past
-    :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items)."""
+    :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items). Its
+    cold start (TypiClust's picks when the labelled set is no larger than
+    the budget, by default with ``probs``) runs in one process only: such a
+    call needs ``cold_start=False``."""
     if knn_backend not in ("auto", "torch"):
         raise InvalidParameterError("knn_backend", "'auto' or 'torch' (the ring search is exact "
                                     "torch products)", repr(knn_backend), OWNER)
+    num_labelled = shard.num_items - sum(shard.unlabelled_counts)
+    if resolve_cold_start(cold_start, scores is not None, num_labelled, shard.budget):
+        raise InvalidParameterError(
+            "cold_start", f"False when the labelled set ({num_labelled}) is no larger than the "
+                          f"budget ({shard.budget}): the cold start picks as TypiClust, whose "
+                          "k-means runs in one process only (gcnal.select)", repr(cold_start), OWNER)
     return typical_diverse(shard, scores, k, uncertainty_weight, radius)
 
 

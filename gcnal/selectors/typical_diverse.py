@@ -9,11 +9,12 @@ import torch
 from torch import Tensor
 
 from ..progress import progress_bar
+from ..errors import InvalidParameterError
 from ..validation import check_choice, check_int, check_real
 from .kcenter import min_distance_to
 from .probability import top2_gap
 from .ranking import PicksAndScores
-from .typiclust import TYPICALITY_BACKENDS, nearest_similarities, typicality_from
+from .typiclust import TYPICALITY_BACKENDS, nearest_similarities, typicality_from, typiclust
 
 #: Pool items whose neighbourhood radius is measured to set the default radius,
 #: and how many of them at a time (a block holds ``block x N`` distances).
@@ -99,6 +100,15 @@ def resolve_weight(weight: Union[str, float], with_scores: bool,
     if weight == "auto":
         weight = "coverage" if with_scores else NOVELTY_WEIGHT
     return coverage_weight(*coverage()) if weight == "coverage" else float(weight)
+
+
+def resolve_cold_start(cold_start: Union[str, bool], with_scores: bool, labelled: int,
+                       budget: int) -> bool:
+    """Whether a :func:`typical_diverse` call picks as TypiClust: ``cold_start``
+    (``"auto"``: with the learner's probabilities) and a budget at least the
+    ``labelled`` count."""
+    wanted = with_scores if cold_start == "auto" else cold_start
+    return bool(wanted) and labelled <= budget
 
 
 def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
@@ -239,11 +249,20 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
                     budget: int, *, generator: Optional[torch.Generator] = None, k: int = 20,
                     uncertainty_weight: Union[str, float] = "auto",
                     radius: Union[str, float] = "auto",
-                    knn_backend: str = "auto") -> PicksAndScores:
+                    knn_backend: str = "auto",
+                    cold_start: Union[str, bool] = "auto") -> PicksAndScores:
     r"""Typicality-weighted picks, kept apart by a radius, tilted towards the
     learner's uncertainty when its probabilities are given.
 
-    On the L2-normalised ``embeddings`` :math:`\mathbf{v}_i`:
+    With the learner's probabilities, a call whose budget is at least the
+    labelled set, :math:`|L| \le b` (a first selection, a cold start
+    included), picks as :func:`~gcnal.selectors.typiclust` does with the
+    same :math:`k` (the most typical item of each of the largest k-means
+    clusters with the fewest labelled items; ``cold_start``): so few labels
+    cannot yet say where the learner errs, and grouping the pool into
+    :math:`|L| + b` clusters spreads the picks over its mass better than the
+    radius does. Otherwise, on the L2-normalised ``embeddings``
+    :math:`\mathbf{v}_i`:
 
     1. **Score.** The typicality :math:`t_i` of every item (inverse mean
        distance to its :math:`k` nearest items, :func:`~gcnal.selectors.typicality`)
@@ -302,11 +321,14 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
             :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items,
             the approximate ``"ivf"`` one beyond), or one of
             :func:`~gcnal.graph.knn_search`'s. (default: :obj:`"auto"`)
+        cold_start (bool or str): Pick as TypiClust when :math:`|L| \le b`;
+            ``"auto"``: with ``scores`` only (without them it lost to the
+            steps below on a regression study). (default: :obj:`"auto"`)
 
     Returns:
         ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
-        unique, all unlabelled, in pick order, and per pick its
-        ``"typicality"`` :math:`t_i`, its ``"uncertainty"`` (margin) or
+        unique, all unlabelled, in pick order, and per pick (TypiClust's
+        columns when it picks) its ``"typicality"`` :math:`t_i`, its ``"uncertainty"`` (margin) or
         ``"novelty"`` :math:`u_i` and the ``"weight"`` :math:`w` of the call
         (only when used), its ``"score"`` :math:`s_i` and the
         ``"radius"`` :math:`r` in force when it was picked (0 once the
@@ -321,6 +343,11 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
                    alternative="'auto' or 'coverage'")
     if radius != "auto":
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
+    if not (isinstance(cold_start, bool) or cold_start == "auto"):
+        raise InvalidParameterError("cold_start", "True, False or 'auto'", repr(cold_start),
+                                    "typical_diverse")
+    if resolve_cold_start(cold_start, scores is not None, int(labelled_mask.sum()), budget):
+        return typiclust(scores, embeddings, labelled_mask, budget, generator=generator, k=k)
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)

@@ -39,6 +39,8 @@ SCENARIOS = {
                                 "warm"),
     "typical_diverse_coverage": ("typical_diverse", {"probs": True, "options": {
         "uncertainty_weight": "coverage"}}, "warm"),
+    "typical_diverse_cold_blend": ("typical_diverse", {"probs": True, "options": {
+        "cold_start": False}}, "cold"),
     "margin_tensors": ("margin", {"probs": True}, "tensors"),
     "uncertain_gcn": ("uncertain_gcn", {"options": {"epochs": 30}}, "non-negative"),
     "core_gcn": ("core_gcn", {"options": {"epochs": 30, "lr": 0.01}}, "non-negative"),
@@ -112,7 +114,7 @@ def run_failures(rank, group):
     import gcnal.distributed
 
     gd_select = partial(gcnal.distributed.select, group=group)
-    x, labelled, _ = test_pool()
+    x, labelled, probs = test_pool()
     a, b = CUTS[3][rank], CUTS[3][rank + 1]
     cases = {
         "nan_on_rank_2": lambda: gd_select(
@@ -125,6 +127,8 @@ def run_failures(rank, group):
         "seed_differs": lambda: gd_select(x[a:b], labelled[a:b], BUDGET, "random", seed=rank),
         "not_sharded": lambda: gd_select(x[a:b], labelled[a:b], BUDGET, "uncertain_gat",
                                          seed=0),
+        "cold_start": lambda: gd_select(x[a:b], labelled[a:b], int(labelled.sum()),
+                                        "typical_diverse", probs=probs[a:b], seed=0),
         "candidates": lambda: gd_select(x[a:b], labelled[a:b], BUDGET, "coreset", seed=0,
                                         options={"candidates": 50}),
         "signed_gcn": lambda: gd_select(x[a:b], labelled[a:b], BUDGET, "uncertain_gcn", seed=0,

@@ -94,8 +94,9 @@ def test_k_center_distance_is_the_distance_to_the_nearest_centre_when_picked(dat
 
 def test_typical_diverse_reports_typicality_uncertainty_score_and_radius(data):
     x, labelled, probs, _ = data
+    # 6 labelled, a budget of 30: a cold start unless cold_start=False
     picks, columns = typical_diverse(probs, x, labelled, 30, generator=torch.Generator()
-                                     .manual_seed(0))
+                                     .manual_seed(0), cold_start=False)
     assert set(columns) == {"typicality", "uncertainty", "weight", "score", "radius"}
     # the margin's weight of the call, from the labelled set's coverage
     assert (columns["weight"] == columns["weight"][0]).all() and 0.5 <= columns["weight"][0] <= 1

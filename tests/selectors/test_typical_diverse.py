@@ -108,7 +108,7 @@ def test_probs_tilt_the_picks_towards_uncertain_items(gen):
     x = torch.randn(600, 6, generator=g)
     probs = torch.softmax(4 * torch.randn(600, 5, generator=g), dim=1)
     labelled = torch.zeros(600, dtype=torch.bool)
-    labelled[:20] = True
+    labelled[:40] = True  # more than the budget: no cold start
     gap = top2_gap(probs)
     with_probs = gcnal.select(x, labelled, 30, method="typical_diverse", probs=probs, seed=0)
     without = gcnal.select(x, labelled, 30, method="typical_diverse", seed=0)
@@ -284,3 +284,41 @@ def test_the_default_with_probs_blends_the_margin_by_the_labelled_sets_coverage(
     assert default[0].tolist() == by_rule[0].tolist()
     assert typical_diverse(None, x, labelled, 8, generator=gen())[0].tolist() == typical_diverse(
         None, x, labelled, 8, generator=gen(), uncertainty_weight=0.5)[0].tolist()
+
+
+def _cold_start_pool(gen, labelled_count):
+    g = gen(7)
+    x = torch.randn(400, 6, generator=g)
+    probs = torch.softmax(3 * torch.randn(400, 4, generator=g), dim=1)
+    labelled = torch.zeros(400, dtype=torch.bool)
+    labelled[:labelled_count] = True
+    return x, probs, labelled
+
+
+@pytest.mark.parametrize("labelled_count", [0, 5, 20])
+def test_with_probs_a_budget_at_least_the_labelled_set_picks_as_typiclust(gen, labelled_count):
+    x, probs, labelled = _cold_start_pool(gen, labelled_count)
+    picks = gcnal.select(x, labelled, 20, probs=probs, seed=3)
+    assert picks.tolist() == gcnal.select(x, labelled, 20, method="typiclust", seed=3).tolist()
+
+
+def test_a_labelled_set_larger_than_the_budget_blends_margin_and_typicality(gen):
+    x, probs, labelled = _cold_start_pool(gen, 21)
+    picks, columns = typical_diverse(probs, x, labelled, 20, generator=gen(3))
+    assert {"uncertainty", "weight", "radius"} <= set(columns)
+    assert picks.tolist() != gcnal.select(x, labelled, 20, method="typiclust", seed=3).tolist()
+
+
+def test_cold_start_follows_the_option_and_by_default_needs_probs(gen):
+    x, probs, labelled = _cold_start_pool(gen, 5)
+
+    def picks(scores, **options):
+        return typical_diverse(scores, x, labelled, 20, generator=gen(3), **options)
+
+    typiclust_picks = gcnal.select(x, labelled, 20, method="typiclust", seed=3).tolist()
+    assert "radius" in picks(probs, cold_start=False)[1]  # the blend
+    assert "novelty" in picks(None)[1]  # "auto" without probs: the blend
+    assert picks(None, cold_start=True)[0].tolist() == typiclust_picks
+    for bad in (1, "yes", None):
+        with pytest.raises(InvalidParameterError, match="'cold_start'.*True, False or 'auto'"):
+            picks(probs, cold_start=bad)
