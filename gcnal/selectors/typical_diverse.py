@@ -86,7 +86,14 @@ def coverage_weight(covered: int, unlabelled: int) -> float:
     (without probabilities the novelty, leading the picks to the parts still
     uncovered) should lead. (No weight matters on a cold start without
     probabilities: the novelty is left out.)"""
-    return 0.5 * (1.0 + (covered / unlabelled if unlabelled else 0.0))
+    import os
+    c = covered / unlabelled if unlabelled else 0.0
+    rule = os.environ.get("GCNAL_EXP_RULE", "half")
+    if rule == "lin":
+        return c
+    if rule == "sqrt":
+        return math.sqrt(c)
+    return 0.5 * (1.0 + c)
 
 
 def resolve_weight(weight: Union[str, float], with_scores: bool,
