@@ -328,6 +328,10 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
                    alternative="'auto' or 'coverage'")
     if radius != "auto":
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
+    import os
+    if os.environ.get("GCNAL_EXP_COLD") == "le_budget" and int(labelled_mask.sum()) <= budget:
+        from .typiclust import typiclust
+        return typiclust(scores, embeddings, labelled_mask, budget, generator=generator, k=k)
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
     score = torch.full((vectors.size(0),), -1.0, device=vectors.device)
