@@ -85,7 +85,7 @@ def typical_diverse_picks(shard: Shard, scores: Optional[Tensor], k: int = 20,
         raise InvalidParameterError("knn_backend", "'auto' or 'torch' (the ring search is exact "
                                     "torch products)", repr(knn_backend), OWNER)
     num_labelled = shard.num_items - sum(shard.unlabelled_counts)
-    if resolve_cold_start(cold_start, scores is not None, num_labelled, shard.budget):
+    if resolve_cold_start(cold_start, scores is not None, num_labelled, shard.budget, OWNER):
         raise InvalidParameterError(
             "cold_start", f"False when the labelled set ({num_labelled}) is no larger than the "
                           f"budget ({shard.budget}): the cold start picks as TypiClust, whose "

@@ -8,8 +8,8 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
 import torch
 from torch import Tensor
 
-from ..progress import progress_bar
 from ..errors import InvalidParameterError
+from ..progress import progress_bar
 from ..validation import check_choice, check_int, check_real
 from .kcenter import min_distance_to
 from .probability import top2_gap
@@ -103,12 +103,14 @@ def resolve_weight(weight: Union[str, float], with_scores: bool,
 
 
 def resolve_cold_start(cold_start: Union[str, bool], with_scores: bool, labelled: int,
-                       budget: int) -> bool:
+                       budget: int, owner: str = "typical_diverse") -> bool:
     """Whether a :func:`typical_diverse` call picks as TypiClust: ``cold_start``
-    (``"auto"``: with the learner's probabilities) and a budget at least the
-    ``labelled`` count."""
+    (``True``, ``False`` or ``"auto"``: with the learner's probabilities, else
+    an error) and a budget at least the ``labelled`` count."""
+    if not (isinstance(cold_start, bool) or cold_start == "auto"):
+        raise InvalidParameterError("cold_start", "True, False or 'auto'", repr(cold_start), owner)
     wanted = with_scores if cold_start == "auto" else cold_start
-    return bool(wanted) and labelled <= budget
+    return wanted and labelled <= budget
 
 
 def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
@@ -328,8 +330,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     Returns:
         ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
         unique, all unlabelled, in pick order, and per pick (TypiClust's
-        columns when it picks) its ``"typicality"`` :math:`t_i`, its ``"uncertainty"`` (margin) or
-        ``"novelty"`` :math:`u_i` and the ``"weight"`` :math:`w` of the call
+        columns when it picks) its ``"typicality"`` :math:`t_i`, its
+        ``"uncertainty"`` (margin) or ``"novelty"`` :math:`u_i` and the
+        ``"weight"`` :math:`w` of the call
         (only when used), its ``"score"`` :math:`s_i` and the
         ``"radius"`` :math:`r` in force when it was picked (0 once the
         radius has halved away).
@@ -343,9 +346,6 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
                    alternative="'auto' or 'coverage'")
     if radius != "auto":
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
-    if not (isinstance(cold_start, bool) or cold_start == "auto"):
-        raise InvalidParameterError("cold_start", "True, False or 'auto'", repr(cold_start),
-                                    "typical_diverse")
     if resolve_cold_start(cold_start, scores is not None, int(labelled_mask.sum()), budget):
         return typiclust(scores, embeddings, labelled_mask, budget, generator=generator, k=k)
     vectors = l2_normalize(embeddings.float())

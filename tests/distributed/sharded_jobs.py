@@ -129,6 +129,8 @@ def run_failures(rank, group):
                                          seed=0),
         "cold_start": lambda: gd_select(x[a:b], labelled[a:b], int(labelled.sum()),
                                         "typical_diverse", probs=probs[a:b], seed=0),
+        "cold_start_value": lambda: gd_select(x[a:b], labelled[a:b], BUDGET, "typical_diverse",
+                                              seed=0, options={"cold_start": "yes"}),
         "candidates": lambda: gd_select(x[a:b], labelled[a:b], BUDGET, "coreset", seed=0,
                                         options={"candidates": 50}),
         "signed_gcn": lambda: gd_select(x[a:b], labelled[a:b], BUDGET, "uncertain_gcn", seed=0,

@@ -132,6 +132,7 @@ def test_a_bad_shard_makes_every_rank_raise(failures):
                                              ("not_sharded", "method"),
                                              ("candidates", "candidates"),
                                              ("cold_start", "cold_start"),
+                                             ("cold_start_value", "cold_start"),
                                              ("signed_gcn", "features"),
                                              ("knn_gcn", "graph")])
 def test_a_call_that_cannot_run_sharded_raises_the_same_error_on_every_rank(failures, case,
