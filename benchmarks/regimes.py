@@ -418,10 +418,10 @@ def compare(rows: List[Dict], reference: Dict[str, str]) -> Dict[Tuple[str, str]
     """Per (study, method): the paired difference to the study's ``reference``
     method at each labelled count after the first (percentage points of
     accuracy; for RMSE, the reference's minus the method's, so positive is
-    better everywhere), its 95% t-interval, and wins / ties / losses
-    (interval above / containing / below 0). Studies without a reference are
-    left out."""
-    from .report import mean_ci
+    better everywhere), its 95% t-interval and paired t-test p, and wins /
+    ties / losses (interval above / containing / below 0). Studies without a
+    reference are left out."""
+    from .report import mean_ci, paired_p_value
 
     values: Dict[Tuple[str, str, int], Dict[int, float]] = {}
     for r in rows:
@@ -444,7 +444,8 @@ def compare(rows: List[Dict], reference: Dict[str, str]) -> Dict[Tuple[str, str]
         entry = out.setdefault((study, method), {"wins": 0, "ties": 0, "losses": 0, "cycles": []})
         outcome = "wins" if mean - half > 0 else "losses" if mean + half < 0 else "ties"
         entry[outcome] += 1
-        entry["cycles"].append({"labelled": labelled, "diff": mean, "half": half, "n": n})
+        entry["cycles"].append({"labelled": labelled, "diff": mean, "half": half, "n": n,
+                                "p": paired_p_value(diffs)})
     return out
 
 
@@ -565,21 +566,27 @@ def render_best_table(rows: List[Dict]) -> str:
 
 def render_losses(rows: List[Dict], method: str) -> str:
     """Markdown list: every cycle where ``method`` is significantly behind
-    Random or the study's best baseline (the interval below 0)."""
-    from .report import METHOD_NAMES
+    Random or the study's best baseline (the interval below 0), with its p
+    and Holm's adjusted p over all of the method's cycles in that comparison
+    (:func:`~benchmarks.report.holm_adjusted`: how likely so many cycles give
+    at least one such loss by chance)."""
+    from .report import METHOD_NAMES, holm_adjusted
 
     best = best_baselines(rows)
     out = []
     for label, comparison, reference in (("Random", compare_to_random(rows), None),
                                          ("the best baseline", compare(rows, best), best)):
-        for (study, m), entry in comparison.items():
-            if m != method:
-                continue
-            against = label if reference is None else METHOD_NAMES.get(reference[study], reference[study])
-            for c in entry["cycles"]:
-                if c["diff"] + c["half"] < 0:
-                    out.append(f"- {study}, {c['labelled']:,} labelled: {c['diff']:+.2f} "
-                               f"[{c['diff'] - c['half']:+.2f}, {c['diff'] + c['half']:+.2f}] against {against}")
+        cycles = [(study, c) for (study, m), entry in comparison.items() if m == method
+                  for c in entry["cycles"]]
+        adjusted = holm_adjusted([c["p"] for _, c in cycles])
+        for (study, c), p_holm in zip(cycles, adjusted):
+            if c["diff"] + c["half"] < 0:
+                against = label if reference is None else METHOD_NAMES.get(reference[study],
+                                                                            reference[study])
+                out.append(f"- {study}, {c['labelled']:,} labelled: {c['diff']:+.2f} "
+                           f"[{c['diff'] - c['half']:+.2f}, {c['diff'] + c['half']:+.2f}] against "
+                           f"{against} (p = {c['p']:.3f}; Holm over the {len(cycles)} cycles: "
+                           f"{p_holm:.2f})")
     name = METHOD_NAMES.get(method, method)
     return "\n".join(out) if out else f"- {name} has no significant loss against Random or the best baseline."
 

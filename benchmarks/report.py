@@ -65,7 +65,7 @@ METHOD_NAMES = {
     "cluster_margin": "Cluster-Margin",
 }
 
-__all__ = ["t_critical", "mean_ci", "summarise", "paired_differences", "render_markdown", "plot", "main"]
+__all__ = ["t_critical", "mean_ci", "paired_p_value", "holm_adjusted", "summarise", "paired_differences", "render_markdown", "plot", "main"]
 
 
 def t_critical(df: int, level: float = 0.95) -> float:
@@ -92,6 +92,36 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> Tuple[float, float,
     if n == 1:
         return float(v[0]), float("nan"), 1
     return float(v.mean()), t_critical(n - 1, level) * float(v.std(ddof=1)) / math.sqrt(n), n
+
+
+def paired_p_value(values: Sequence[float]) -> float:
+    r"""Two-sided p of the paired t-test that the differences ``values`` have
+    mean 0, :math:`2\,P(T_{n-1} > |\bar d| \sqrt n / s)`: 1 when every
+    difference is 0, 0 when they are equal and not 0; NaN for n < 2."""
+    from scipy.stats import t
+
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) < 2:
+        return float("nan")
+    sd = float(v.std(ddof=1))
+    if sd == 0.0:
+        return 1.0 if float(v.mean()) == 0.0 else 0.0
+    return float(2.0 * t.sf(abs(float(v.mean())) * math.sqrt(len(v)) / sd, len(v) - 1))
+
+
+def holm_adjusted(p_values: Sequence[float]) -> List[float]:
+    r"""Holm's step-down adjusted p-values of a family of :math:`m` tests, in
+    the input's order: with :math:`p_{(1)} \le \dots \le p_{(m)}`,
+    :math:`\tilde p_{(i)} = \max_{j \le i} \min(1, (m - j + 1)\, p_{(j)})`;
+    a test whose :math:`\tilde p \le \alpha` is significant with the chance
+    of any false one in the family at most :math:`\alpha`."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def _order(methods: Iterable[str]) -> List[str]:

@@ -139,6 +139,21 @@ def test_t_interval_matches_hand_computation():
     assert math.isnan(report.mean_ci([1.0])[1])
 
 
+def test_paired_p_value_matches_the_t_distribution_by_hand():
+    # d = 1, 2, 3: t = 2 / (1 / sqrt 3) = 3.4641 on 2 df; two-sided p = 0.07418
+    assert report.paired_p_value([1.0, 2.0, 3.0]) == pytest.approx(0.074180, rel=1e-4)
+    assert report.paired_p_value([0.0, 0.0, 0.0]) == 1.0  # identical picks: no difference
+    assert report.paired_p_value([0.5, 0.5]) == 0.0
+    assert math.isnan(report.paired_p_value([1.0]))
+
+
+def test_holm_adjusts_step_down_and_keeps_the_input_order():
+    # sorted 0.01, 0.02, 0.04 -> 3 x 0.01, max(0.03, 2 x 0.02), max(0.04, 1 x 0.04)
+    assert report.holm_adjusted([0.04, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
+    assert report.holm_adjusted([0.5, 0.6]) == pytest.approx([1.0, 1.0])  # capped at 1
+    assert report.holm_adjusted([]) == []
+
+
 def test_paired_difference_uses_only_common_trials():
     rows = [
         {"method": "random", "labelled": 10, "trial": 0, "accuracy": 0.5, "cycle": 0, "dataset": "d"},

@@ -97,6 +97,11 @@ def test_best_baseline_is_the_candidate_with_the_best_mean_and_the_default_is_co
     assert entry["cycles"][1]["diff"] == pytest.approx(-10.0)
     losses = regimes.render_losses(rows, "mine")
     assert "s, 30 labelled: -10.00" in losses and "against TypiClust" in losses
+    # the loss's own p, and Holm's over the 2 cycles of mine against the best baseline
+    p20, p30 = entry["cycles"][0]["p"], entry["cycles"][1]["p"]
+    assert p20 < p30  # so Holm multiplies p20 by 2 and p30 by 1, keeping the order
+    assert f"(p = {p30:.3f}; Holm over the 2 cycles: {max(2 * p20, p30):.2f})" in losses
+    assert f"(p = {p20:.3f}; Holm over the 2 cycles: {2 * p20:.2f})" in losses
     assert "Best baseline per study: s: TypiClust." in regimes.render_best_table(rows)
 
 
