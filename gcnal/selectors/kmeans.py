@@ -15,6 +15,11 @@ from ..scaling import divide_by_power_of_two
 from ..validation import check_int
 from .nearest_centre import nearest_centre
 
+#: Rows of the points whose squared distances to a new seed are computed at
+#: a time: one ``(block, d)`` buffer, reused, instead of an ``(N, d)``
+#: temporary per seed (the same values, row for row).
+_SEED_BLOCK = 4096
+
 
 def nearest_centroid(points: Tensor, centroids: Tensor) -> Tuple[Tensor, Tensor]:
     r"""Each point's nearest centroid and squared distance to it,
@@ -45,6 +50,7 @@ def kmeans_plus_plus(points: Tensor, num_clusters: int,
     chosen = torch.zeros(n, dtype=torch.bool, device=points.device)
     seeds = torch.empty(num_clusters, dtype=torch.long, device=points.device)
     dist = torch.full((n,), float("inf"), dtype=points.dtype, device=points.device)
+    buffer = points.new_empty(min(_SEED_BLOCK, n), points.size(1))
     for c in range(num_clusters):
         if c == 0:
             weights = torch.ones(n, dtype=points.dtype, device=points.device)
@@ -55,8 +61,18 @@ def kmeans_plus_plus(points: Tensor, num_clusters: int,
         pick = torch.multinomial(weights, 1, generator=generator)[0]
         seeds[c] = pick
         chosen[pick] = True
-        dist = torch.minimum(dist, (points - points[pick]).square().sum(dim=1))
+        _lower_to_centre_(dist, points, points[pick], buffer)
     return seeds
+
+
+def _lower_to_centre_(dist: Tensor, points: Tensor, centre: Tensor, buffer: Tensor) -> None:
+    r""":math:`D_i \leftarrow \min(D_i, \lVert \mathbf{p}_i - \mathbf{c} \rVert^2)`
+    in place, ``buffer.size(0)`` rows at a time through ``buffer``."""
+    block = buffer.size(0)
+    for start in range(0, points.size(0), block):
+        rows = points[start:start + block]
+        diff = torch.sub(rows, centre, out=buffer[:rows.size(0)]).square_()
+        torch.minimum(dist[start:start + block], diff.sum(dim=1), out=dist[start:start + block])
 
 
 def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Generator] = None,
