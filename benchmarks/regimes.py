@@ -568,8 +568,8 @@ def render_losses(rows: List[Dict], method: str) -> str:
     """Markdown list: every cycle where ``method`` is significantly behind
     Random or the study's best baseline (the interval below 0), with its p
     and Holm's adjusted p over all of the method's cycles in that comparison
-    (:func:`~benchmarks.report.holm_adjusted`: how likely so many cycles give
-    at least one such loss by chance)."""
+    (:func:`~benchmarks.report.holm_adjusted`: the smallest family-wise error
+    rate at which it would still count as a loss among all those cycles)."""
     from .report import METHOD_NAMES, holm_adjusted
 
     best = best_baselines(rows)

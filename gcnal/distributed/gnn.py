@@ -122,8 +122,7 @@ def train_sharded(shard: Shard, model: GCNSampler, adj: ShardedCosineAdjacency,
     gradients summed over the ranks before every step; the loss of every
     epoch (summed over the ranks)."""
     comm, labelled = shard.comm, shard.labelled
-    num_labelled = shard.num_items - sum(shard.unlabelled_counts)
-    sizes = (num_labelled, shard.num_items - num_labelled)
+    sizes = (shard.num_labelled, sum(shard.unlabelled_counts))
     model.reset_parameters(generator=generator)
     parameters = list(model.parameters())
     optimizer = torch.optim.Adam(parameters, lr=training.lr, weight_decay=training.weight_decay)

@@ -84,12 +84,12 @@ def typical_diverse_picks(shard: Shard, scores: Optional[Tensor], k: int = 20,
     if knn_backend not in ("auto", "torch"):
         raise InvalidParameterError("knn_backend", "'auto' or 'torch' (the ring search is exact "
                                     "torch products)", repr(knn_backend), OWNER)
-    num_labelled = shard.num_items - sum(shard.unlabelled_counts)
-    if resolve_cold_start(cold_start, scores is not None, num_labelled, shard.budget, OWNER):
+    labelled = shard.num_labelled
+    if resolve_cold_start(cold_start, scores is not None, labelled, shard.budget, OWNER):
         raise InvalidParameterError(
-            "cold_start", f"False when the labelled set ({num_labelled}) is no larger than the "
-                          f"budget ({shard.budget}): the cold start picks as TypiClust, whose "
-                          "k-means runs in one process only (gcnal.select)", repr(cold_start), OWNER)
+            "cold_start", f"False when the labelled set ({labelled}) is no larger than the budget "
+                          f"({shard.budget}): the cold start picks as TypiClust, whose k-means "
+                          "runs in one process only (gcnal.select)", repr(cold_start), OWNER)
     return typical_diverse(shard, scores, k, uncertainty_weight, radius)
 
 

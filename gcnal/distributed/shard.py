@@ -58,6 +58,11 @@ class Shard:
     def num_items(self) -> int:
         return sum(self.counts)
 
+    @property
+    def num_labelled(self) -> int:
+        """Labelled items of the whole pool."""
+        return self.num_items - sum(self.unlabelled_counts)
+
     def global_index(self) -> Tensor:
         """Global index of every local item."""
         return torch.arange(self.offset, self.offset + self.x.size(0), device=self.x.device)

@@ -119,14 +119,13 @@ def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
         nearest = sharded_nearest(shard, vectors, k)
         typ = typicality_from(nearest)
     unlabelled = torch.nonzero(~labelled).flatten()
-    num_labelled = shard.num_items - sum(shard.unlabelled_counts)
     with comm.stage("labelled distances"):
         delta = min_distance_to(vectors, comm.all_gather_rows(vectors[labelled])).sqrt()
     with comm.stage("ranks"):
         pool_score = global_percentile_rank(shard, typ[unlabelled])
         weight = resolve_weight(uncertainty_weight, scores is not None,
                                 lambda: sharded_coverage(shard, nearest, delta))
-        signal = uncertainty_signal(scores, delta, num_labelled > 0, weight)
+        signal = uncertainty_signal(scores, delta, shard.num_labelled > 0, weight)
         if signal is not None:
             uncertain = global_percentile_rank(shard, signal[1][unlabelled])
             pool_score = blend_ranks(pool_score, uncertain, weight)
@@ -134,7 +133,8 @@ def typical_diverse(shard: Shard, scores: Optional[Tensor], k: int = 20,
     score[unlabelled] = pool_score
     with comm.stage("radius"):
         if radius == "auto":
-            radius = sharded_cell_radius(shard, vectors, num_labelled + shard.budget, generator)
+            cells = shard.num_labelled + shard.budget
+            radius = sharded_cell_radius(shard, vectors, cells, generator)
     vectors = column_major(vectors)
     available = ~labelled
     picks = torch.empty(shard.budget, dtype=torch.long)
