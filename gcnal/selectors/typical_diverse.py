@@ -323,9 +323,10 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
             :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items,
             the approximate ``"ivf"`` one beyond), or one of
             :func:`~gcnal.graph.knn_search`'s. (default: :obj:`"auto"`)
-        cold_start (bool or str): Pick as TypiClust when :math:`|L| \le b`;
-            ``"auto"``: with ``scores`` only (without them it lost to the
-            steps below on a regression study). (default: :obj:`"auto"`)
+        cold_start (bool or str): Pick as TypiClust when the budget is at
+            least the labelled set, :math:`|L| \le b`; ``"auto"``: only with
+            the learner's probabilities (without them it lost to the steps
+            below on a regression study). (default: :obj:`"auto"`)
 
     Returns:
         ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
