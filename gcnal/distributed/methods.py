@@ -10,7 +10,12 @@ Communication per method (bytes sent per rank, :math:`P` ranks, budget
 - ``coreset``: :func:`~gcnal.distributed.kcenter.k_center`,
   :math:`4 L d (P-1)/P + 8 b (d + 3)(P - 1)`.
 - ``typical_diverse``: :func:`~gcnal.distributed.typical.typical_diverse`,
-  dominated by the ring kNN, :math:`4 N d (P - 1) / P`.
+  dominated by the ring kNN, :math:`4 N d (P - 1) / P`; at a cold start
+  ``typiclust``'s.
+- ``typiclust``: :func:`~gcnal.distributed.typiclust.typiclust`, per
+  k-means++ seed :math:`8 (d + 2)(P - 1)`, per Lloyd round
+  :math:`8 K (d + 1)(P - 1)/P`, per pick the chosen cluster's remaining
+  rows.
 - ``uncertain_gcn``, ``core_gcn``: :func:`~gcnal.distributed.gnn.gnn_picks`,
   per epoch :math:`O(d h)` (the products' :math:`V^\top y` and the
   gradients), then the top-k or k-center selection.
@@ -34,6 +39,7 @@ from .keys import random_keys
 from .shard import OWNER, Shard
 from .topk import global_smallest
 from .typical import typical_diverse
+from .typiclust import typiclust
 
 
 def random_picks(shard: Shard, scores: Optional[Tensor]) -> Tensor:
@@ -77,19 +83,15 @@ def typical_diverse_picks(shard: Shard, scores: Optional[Tensor], k: int = 20,
     """gcnal's default method, with the exact ring kNN search at every pool
     size (``"auto"`` too, which :func:`gcnal.select` resolves to the
     approximate ``"ivf"`` search past
-    :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items). Its
-    cold start (TypiClust's picks when the labelled set is no larger than
-    the budget, by default with ``probs``) runs in one process only: such a
-    call needs ``cold_start=False``."""
+    :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items); its cold
+    start (by default with ``probs``, when the labelled set is no larger
+    than the budget) is the sharded TypiClust's picks."""
     if knn_backend not in ("auto", "torch"):
         raise InvalidParameterError("knn_backend", "'auto' or 'torch' (the ring search is exact "
                                     "torch products)", repr(knn_backend), OWNER)
-    labelled = shard.num_labelled
-    if resolve_cold_start(cold_start, scores is not None, labelled, shard.budget, OWNER):
-        raise InvalidParameterError(
-            "cold_start", f"False when the labelled set ({labelled}) is no larger than the budget "
-                          f"({shard.budget}): the cold start picks as TypiClust, whose k-means "
-                          "runs in one process only (gcnal.select)", repr(cold_start), OWNER)
+    if resolve_cold_start(cold_start, scores is not None, shard.num_labelled, shard.budget,
+                          OWNER):
+        return typiclust(shard, scores, k)
     return typical_diverse(shard, scores, k, uncertainty_weight, radius)
 
 
@@ -101,6 +103,7 @@ SHARDED_METHODS: Dict[str, Callable] = {
     "least_confidence": partial(ranked_picks, least_confidence, "confidence", 1.0),
     "coreset": coreset_picks,
     "typical_diverse": typical_diverse_picks,
+    "typiclust": typiclust,
     "uncertain_gcn": partial(gnn_picks, "margin"),
     "core_gcn": partial(gnn_picks, "kcenter"),
 }

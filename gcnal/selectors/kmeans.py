@@ -52,17 +52,41 @@ def kmeans_plus_plus(points: Tensor, num_clusters: int,
     dist = torch.full((n,), float("inf"), dtype=points.dtype, device=points.device)
     buffer = points.new_empty(min(_SEED_BLOCK, n), points.size(1))
     for c in range(num_clusters):
-        if c == 0:
-            weights = torch.ones(n, dtype=points.dtype, device=points.device)
-        else:
-            weights = torch.where(chosen, torch.zeros_like(dist), dist)
-            if not bool((weights > 0).any()) or not bool(torch.isfinite(weights).all()):
-                weights = (~chosen).to(points.dtype)
-        pick = torch.multinomial(weights, 1, generator=generator)[0]
+        weights = seeding_weights(dist, chosen, first=c == 0)
+        if c and not usable_weights(weights):
+            weights = (~chosen).to(points.dtype)
+        pick = torch.argmax(draw_keys(weights, generator, n))
         seeds[c] = pick
         chosen[pick] = True
         _lower_to_centre_(dist, points, points[pick], buffer)
     return seeds
+
+
+def seeding_weights(dist: Tensor, chosen: Tensor, *, first: bool) -> Tensor:
+    r"""k-means++'s draw weights: 1 for every point at the first seed, then
+    :math:`D(\mathbf{p})^2`, 0 for the chosen points."""
+    if first:
+        return torch.ones_like(dist)
+    return torch.where(chosen, torch.zeros_like(dist), dist)
+
+
+def usable_weights(weights: Tensor) -> bool:
+    """Whether a D^2 draw is defined: some weight positive, none infinite or NaN."""
+    return bool((weights > 0).any()) and bool(torch.isfinite(weights).all())
+
+
+def draw_keys(weights: Tensor, generator: Optional[torch.Generator], total: int,
+              offset: int = 0) -> Tensor:
+    r"""Keys whose argmax is one draw with probability proportional to
+    ``weights``: :math:`w_i / q_i`, :math:`q_i \sim \operatorname{Exp}(1)`
+    (the exponential race; ``torch.multinomial``'s own draw of one sample,
+    value for value). The :math:`q` of all ``total`` points are drawn from
+    ``generator`` and those of positions ``offset ..`` returned, so shards of
+    a pool, each drawing from the same generator state, hold the keys of the
+    whole pool's draw."""
+    race = torch.empty(total, dtype=weights.dtype, device=weights.device)
+    race.exponential_(1, generator=generator)
+    return weights / race[offset:offset + weights.numel()]
 
 
 def _lower_to_centre_(dist: Tensor, points: Tensor, centre: Tensor, buffer: Tensor) -> None:
@@ -111,12 +135,23 @@ def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Gener
         else points[:num_clusters].clone()
     labels, _ = nearest_centroid(points, centroids)
     for _ in range(max_iter):
-        sums = torch.zeros_like(centroids).index_add_(0, labels, points)
-        counts = torch.bincount(labels, minlength=num_clusters)
-        filled = counts > 0
-        centroids[filled] = sums[filled] / counts[filled, None].to(points.dtype)
+        move_centroids_(centroids, *cluster_sums(points, labels, num_clusters))
         new_labels, _ = nearest_centroid(points, centroids)
         if torch.equal(new_labels, labels):
             break
         labels = new_labels
     return centroids * scale, labels
+
+
+def cluster_sums(points: Tensor, labels: Tensor, num_clusters: int) -> Tuple[Tensor, Tensor]:
+    r"""Each cluster's sum of points :math:`\sum_{i : \ell_i = c} \mathbf{p}_i`,
+    :math:`(K, d)`, and its size, :math:`(K,)` int64 (sums over shards add up)."""
+    sums = points.new_zeros(num_clusters, points.size(1)).index_add_(0, labels, points)
+    return sums, torch.bincount(labels, minlength=num_clusters)
+
+
+def move_centroids_(centroids: Tensor, sums: Tensor, counts: Tensor) -> None:
+    r"""Lloyd's update in place, :math:`\mathbf{c}_c = \text{sum}_c / \text{count}_c`;
+    an empty cluster keeps its centroid."""
+    filled = counts > 0
+    centroids[filled] = sums[filled] / counts[filled, None].to(centroids.dtype)

@@ -78,6 +78,28 @@ def typicality_from(similarities: Tensor) -> Tensor:
     return 1.0 / (mean + 1e-8)
 
 
+def check_typiclust_options(k: int, max_clusters: int, min_cluster_size: int) -> None:
+    """:func:`typiclust`'s integer options, each an error naming it."""
+    check_int(k, "k", "typiclust")
+    check_int(max_clusters, "max_clusters", "typiclust")
+    check_int(min_cluster_size, "min_cluster_size", "typiclust", low=0)
+
+
+def next_cluster(sizes: Tensor, existing: Tensor, remaining: Tensor,
+                 min_cluster_size: int) -> int:
+    """The cluster TypiClust picks from next: among those with items left
+    (those of more than ``min_cluster_size`` items while any has some), the
+    fewest labelled-or-picked items, then the largest, then the lowest id."""
+    small = sizes <= min_cluster_size
+    if bool((remaining[~small] > 0).any()):
+        eligible = (remaining > 0) & ~small
+    else:
+        eligible = remaining > 0
+    eligible &= existing == existing[eligible].min()
+    eligible &= sizes == sizes[eligible].max()
+    return int(torch.nonzero(eligible, as_tuple=True)[0][0])
+
+
 def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tensor, budget: int,
               *, generator: Optional[torch.Generator] = None, k: int = 20,
               max_clusters: int = 500, min_cluster_size: int = 5) -> PicksAndScores:
@@ -115,9 +137,7 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
     """
     from ..graph import l2_normalize
 
-    check_int(k, "k", "typiclust")
-    check_int(max_clusters, "max_clusters", "typiclust")
-    check_int(min_cluster_size, "min_cluster_size", "typiclust", low=0)
+    check_typiclust_options(k, max_clusters, min_cluster_size)
     vectors = l2_normalize(embeddings.float())
     n = vectors.size(0)
     num_clusters = min(int(labelled_mask.sum()) + budget, max_clusters, n)
@@ -129,15 +149,7 @@ def typiclust(scores: Optional[Tensor], embeddings: Tensor, labelled_mask: Tenso
     picks = torch.empty(budget, dtype=torch.long, device=labels.device)
     picked_typicality = torch.empty(budget, device=labels.device)
     for step in progress_bar(range(budget), "TypiClust picks"):
-        small = sizes <= min_cluster_size
-        if bool((remaining[~small] > 0).any()):
-            eligible = (remaining > 0) & ~small
-        else:
-            eligible = remaining > 0
-        # fewest labelled-or-picked first, then the largest, then the lowest id
-        eligible &= existing == existing[eligible].min()
-        eligible &= sizes == sizes[eligible].max()
-        cluster = int(torch.nonzero(eligible, as_tuple=True)[0][0])
+        cluster = next_cluster(sizes, existing, remaining, min_cluster_size)
         members = torch.nonzero((labels == cluster) & ~taken, as_tuple=True)[0]
         member_typicality = typicality(vectors[members], k, normalized=True)
         best_member = torch.argmax(member_typicality)

@@ -112,6 +112,15 @@ def test_bytes_are_counted_per_stage_and_only_when_ranks_talk(runs):
     assert two["picks"] == BUDGET * 8 * (3 + 8)
 
 
+def test_typiclust_sends_its_cluster_sizes_once(runs):
+    sent = runs[0][("typiclust", 2)]["bytes_sent"]
+    assert set(sent) == {"setup", "kmeans", "cluster sizes", "picks"}
+    clusters = 30 + BUDGET  # |L| + b cells
+    # one all-reduce of the (2, K) int64 sizes and labelled counts: 2 n (P - 1) / P
+    assert sent["cluster sizes"] == 2 * 16 * clusters // 2
+    assert sent["kmeans"] > clusters * 8 * (8 + 2)  # at least the seeds' offers
+
+
 @pytest.fixture(scope="module")
 def failures(runs):
     """Each case's ``(error type, message)`` on each rank of a group of 3."""
@@ -131,7 +140,7 @@ def test_a_bad_shard_makes_every_rank_raise(failures):
                                              ("seed_differs", "seed"),
                                              ("not_sharded", "method"),
                                              ("candidates", "candidates"),
-                                             ("cold_start", "cold_start"),
+                                             ("typiclust_k", "k"),
                                              ("cold_start_value", "cold_start"),
                                              ("signed_gcn", "features"),
                                              ("knn_gcn", "graph")])

@@ -1,0 +1,89 @@
+r"""k-means over a sharded pool: :func:`gcnal.selectors.kmeans.kmeans`'s
+seeding and Lloyd rounds, each split into local work and a few messages.
+
+- **k-means++ seeding**, per seed: one ``all_reduce`` of two flags (is the
+  :math:`D^2` draw defined on every shard) and one
+  :func:`~gcnal.distributed.greedy.offer` of each rank's best key with its
+  row, :math:`8 (d + 2)(P - 1)` bytes. Every rank draws the exponential race
+  of the whole pool from the shared generator
+  (:func:`~gcnal.selectors.kmeans.draw_keys`) and keeps its rows' keys, so
+  the seeds are one process's, whatever the sharding (:math:`N` draws per
+  seed on every rank: :math:`1/d` of the distance work at one rank).
+- **Lloyd rounds**: each rank's cluster sums and sizes, ``all_reduce``\ d
+  (:math:`8 K (d + 1)(P - 1)/P` bytes), and one flag for "no label changed".
+  The sums add up in another order than one process's, so a centroid may
+  differ in its last bits and flip a point lying on a tie between two.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import torch
+import torch.distributed as dist
+from torch import Tensor
+
+from ..scaling import power_of_two_scale, times_power_of_two
+from ..selectors.kmeans import (_SEED_BLOCK, _lower_to_centre_, cluster_sums, draw_keys,
+                                move_centroids_, nearest_centroid, seeding_weights)
+from .greedy import offer
+from .shard import Shard
+
+
+def sharded_scale(shard: Shard, points: Tensor) -> Tensor:
+    r"""The pool's :func:`~gcnal.scaling.power_of_two_scale` exponent, from
+    each rank's largest magnitude (one ``all_reduce``)."""
+    magnitude = points.abs().max() if points.numel() else points.new_zeros(())
+    magnitude = shard.comm.all_reduce(magnitude.view(1), op=dist.ReduceOp.MAX)
+    return power_of_two_scale(magnitude)
+
+
+def kmeans_plus_plus(shard: Shard, points: Tensor, num_clusters: int,
+                     generator: torch.Generator) -> Tensor:
+    r"""The :math:`(K, d)` k-means++ seeds of the whole pool (each rank's
+    ``points`` its rows), the rows :func:`gcnal.selectors.kmeans.kmeans_plus_plus`
+    picks on the concatenated pool, the same on every rank."""
+    comm, rows, total, offset = shard.comm, points.size(0), shard.num_items, shard.offset
+    chosen = torch.zeros(rows, dtype=torch.bool, device=points.device)
+    dist_sq = torch.full((rows,), float("inf"), dtype=points.dtype, device=points.device)
+    buffer = points.new_empty(min(_SEED_BLOCK, max(rows, 1)), points.size(1))
+    seeds = points.new_empty(num_clusters, points.size(1))
+    empty_row = points.new_zeros(points.size(1))
+    for c in range(num_clusters):
+        weights = seeding_weights(dist_sq, chosen, first=c == 0)
+        if c:
+            flags = torch.tensor([int(bool((weights > 0).any())),
+                                  int(not bool(torch.isfinite(weights).all()))])
+            flags = comm.all_reduce(flags)
+            if int(flags[0]) == 0 or int(flags[1]) > 0:
+                weights = (~chosen).to(points.dtype)
+        keys = draw_keys(weights, generator, total, offset)
+        local = int(torch.argmax(keys)) if rows else None
+        winner = offer(comm, None if local is None else float(keys[local]), offset + (local or 0),
+                       empty_row if local is None else points[local])
+        seeds[c] = winner.row
+        if winner.rank == comm.rank:
+            chosen[winner.index - offset] = True
+        if rows:
+            _lower_to_centre_(dist_sq, points, winner.row, buffer)
+    return seeds
+
+
+def kmeans(shard: Shard, points: Tensor, num_clusters: int, generator: torch.Generator,
+           max_iter: int = 50) -> Tuple[Tensor, Tensor]:
+    r""":func:`gcnal.selectors.kmeans.kmeans` of the whole pool:
+    ``(centroids, labels)``, the :math:`(K, d)` centroids (the same on every
+    rank) and this rank's :math:`(n_r,)` labels."""
+    comm = shard.comm
+    exponent = sharded_scale(shard, points.float())
+    points = times_power_of_two(points.float(), -exponent)
+    centroids = kmeans_plus_plus(shard, points, num_clusters, generator)
+    labels, _ = nearest_centroid(points, centroids)
+    for _ in range(max_iter):
+        sums, counts = cluster_sums(points, labels, num_clusters)
+        move_centroids_(centroids, comm.all_reduce(sums), comm.all_reduce(counts))
+        new_labels, _ = nearest_centroid(points, centroids)
+        changed = comm.all_reduce(torch.tensor([int(not torch.equal(new_labels, labels))]))
+        if int(changed[0]) == 0:
+            break
+        labels = new_labels
+    return times_power_of_two(centroids, exponent), labels
