@@ -7,7 +7,9 @@ measured on the sockets:
 
 - ``all_gather`` of :math:`n` bytes per rank: :math:`n (P - 1)`;
 - ``all_reduce`` of :math:`n` bytes: :math:`2 n (P - 1) / P`;
-- a point-to-point send of :math:`n` bytes: :math:`n`.
+- a point-to-point send of :math:`n` bytes: :math:`n`;
+- a broadcast of :math:`n` bytes: :math:`n` (a pipelined chain), counted on
+  every rank.
 
 At world size 1 nothing is sent and every collective is the identity.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
 import torch
 import torch.distributed as dist
@@ -98,6 +100,29 @@ class Communicator:
                         / self.world_size)
         return out
 
+    def chained(self, tensor: Tensor, extend: Callable[[Tensor], None]) -> Tensor:
+        """``tensor`` extended in place by every rank in rank order, each
+        continuing from the previous rank's result, then handed to every
+        rank: one process's running total when ``extend`` adds this rank's
+        rows in order (float sums, rounded as one process rounds them).
+        Ranks wait on each other in turn: :math:`P` hops."""
+        out = tensor.clone().contiguous()
+        if self.world_size > 1 and self.rank > 0:
+            dist.recv(out, self._global_rank(self.rank - 1), group=self.group)
+        extend(out)
+        if self.world_size == 1:
+            return out
+        if self.rank < self.world_size - 1:
+            dist.send(out, self._global_rank(self.rank + 1), group=self.group)
+            self._count(out.numel() * out.element_size())
+        dist.broadcast(out, self._global_rank(self.world_size - 1), group=self.group)
+        self._count(out.numel() * out.element_size())
+        return out
+
+    def _global_rank(self, rank: int) -> int:
+        """The default group's rank of this group's ``rank``."""
+        return dist.get_global_rank(self.group, rank) if self.group is not None else rank
+
     def ring(self, block: Tensor, incoming_rows: int) -> "RingStep":
         """Send ``block`` to the next rank and receive the previous rank's
         (``incoming_rows`` rows, same trailing shape), without waiting: the
@@ -112,12 +137,10 @@ class RingStep:
     def __init__(self, comm: Communicator, block: Tensor, incoming_rows: int):
         block = block.contiguous()
         self.received = block.new_empty((incoming_rows, *block.shape[1:]))
-        nxt = (comm.rank + 1) % comm.world_size
-        prev = (comm.rank - 1) % comm.world_size
-        ops = [dist.P2POp(dist.isend, block, dist.get_global_rank(comm.group, nxt)
-                          if comm.group is not None else nxt, comm.group),
-               dist.P2POp(dist.irecv, self.received, dist.get_global_rank(comm.group, prev)
-                          if comm.group is not None else prev, comm.group)]
+        nxt = comm._global_rank((comm.rank + 1) % comm.world_size)
+        prev = comm._global_rank((comm.rank - 1) % comm.world_size)
+        ops = [dist.P2POp(dist.isend, block, nxt, comm.group),
+               dist.P2POp(dist.irecv, self.received, prev, comm.group)]
         self.requests: List = dist.batch_isend_irecv(ops)
         comm._count(block.numel() * block.element_size())
 

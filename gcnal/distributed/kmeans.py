@@ -9,10 +9,13 @@ seeding and Lloyd rounds, each split into local work and a few messages.
   (:func:`~gcnal.selectors.kmeans.draw_keys`) and keeps its rows' keys, so
   the seeds are one process's, whatever the sharding (:math:`N` draws per
   seed on every rank: :math:`1/d` of the distance work at one rank).
-- **Lloyd rounds**: each rank's cluster sums and sizes, ``all_reduce``\ d
-  (:math:`8 K (d + 1)(P - 1)/P` bytes), and one flag for "no label changed".
-  The sums add up in another order than one process's, so a centroid may
-  differ in its last bits and flip a point lying on a tie between two.
+- **Lloyd rounds**: the cluster sums run along the ranks in order
+  (:meth:`~gcnal.distributed.comm.Communicator.chained`: each rank adds its
+  rows to the previous rank's totals, :math:`4 K d` bytes sent and
+  :math:`4 K d` broadcast), so they are one process's sums, rounded alike,
+  and the centroids and labels are one process's; the sizes are
+  ``all_reduce``\ d (:math:`16 K (P - 1)/P` bytes) with one flag for "no
+  label changed".
 """
 from __future__ import annotations
 
@@ -23,8 +26,8 @@ import torch.distributed as dist
 from torch import Tensor
 
 from ..scaling import power_of_two_scale, times_power_of_two
-from ..selectors.kmeans import (_SEED_BLOCK, _lower_to_centre_, cluster_sums, draw_keys,
-                                move_centroids_, nearest_centroid, seeding_weights)
+from ..selectors.kmeans import (_SEED_BLOCK, _lower_to_centre_, draw_keys, move_centroids_,
+                                nearest_centroid, seeding_weights)
 from .greedy import offer
 from .shard import Shard
 
@@ -79,8 +82,10 @@ def kmeans(shard: Shard, points: Tensor, num_clusters: int, generator: torch.Gen
     centroids = kmeans_plus_plus(shard, points, num_clusters, generator)
     labels, _ = nearest_centroid(points, centroids)
     for _ in range(max_iter):
-        sums, counts = cluster_sums(points, labels, num_clusters)
-        move_centroids_(centroids, comm.all_reduce(sums), comm.all_reduce(counts))
+        sums = comm.chained(centroids.new_zeros(centroids.shape),
+                            lambda total: total.index_add_(0, labels, points))
+        counts = comm.all_reduce(torch.bincount(labels, minlength=num_clusters))
+        move_centroids_(centroids, sums, counts)
         new_labels, _ = nearest_centroid(points, centroids)
         changed = comm.all_reduce(torch.tensor([int(not torch.equal(new_labels, labels))]))
         if int(changed[0]) == 0:

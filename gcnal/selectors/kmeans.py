@@ -145,7 +145,7 @@ def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Gener
 
 def cluster_sums(points: Tensor, labels: Tensor, num_clusters: int) -> Tuple[Tensor, Tensor]:
     r"""Each cluster's sum of points :math:`\sum_{i : \ell_i = c} \mathbf{p}_i`,
-    :math:`(K, d)`, and its size, :math:`(K,)` int64 (sums over shards add up)."""
+    :math:`(K, d)`, and its size, :math:`(K,)` int64."""
     sums = points.new_zeros(num_clusters, points.size(1)).index_add_(0, labels, points)
     return sums, torch.bincount(labels, minlength=num_clusters)
 
