@@ -14,8 +14,8 @@ Communication per method (bytes sent per rank, :math:`P` ranks, budget
   ``typiclust``'s.
 - ``typiclust``: :func:`~gcnal.distributed.typiclust.typiclust`, per
   k-means++ seed :math:`8 (d + 2)(P - 1)`, per Lloyd round
-  :math:`8 K (d + 1)(P - 1)/P`, per pick the chosen cluster's remaining
-  rows.
+  :math:`8 K d + 16 (K + 1)(P - 1)/P`, per pick the chosen cluster's
+  remaining rows.
 - ``uncertain_gcn``, ``core_gcn``: :func:`~gcnal.distributed.gnn.gnn_picks`,
   per epoch :math:`O(d h)` (the products' :math:`V^\top y` and the
   gradients), then the top-k or k-center selection.
