@@ -6,6 +6,7 @@ from .selectors import (badge, bald, closest_to_margin, cluster_margin, entropy,
                         gcn_typical_margin, k_center_greedy, learning_loss, least_confidence,
                         margin, mc_entropy, probcover, random_sampling, typical_diverse,
                         typical_margin, typiclust, vaal)
+from .selectors.typical_diverse import typical_diverse_notes
 
 register_sampler("gcn", GCNSampler)
 register_sampler("gat", GATSampler)
@@ -24,7 +25,7 @@ register_selector("learning_loss", learning_loss)
 register_selector("bald", bald)
 register_selector("mc_entropy", mc_entropy)
 register_selector("vaal", vaal)
-register_selector("typical_diverse", typical_diverse)
+register_selector("typical_diverse", typical_diverse, notes=typical_diverse_notes)
 register_selector("typical_margin", typical_margin)
 register_selector("gcn_typical_margin", gcn_typical_margin)
 register_selector("badge", badge)

@@ -112,18 +112,28 @@ def register_sampler(name: str, factory: Callable[..., Any], overwrite: bool = F
 SELECTOR_CHECKS: Dict[Callable, Dict[str, Callable[[Any, str], Any]]] = {}
 
 
+#: Selector -> what it says about a call in ``Selection.info`` (see
+#: :func:`register_selector`).
+SELECTOR_NOTES: Dict[Callable, Callable[..., Dict[str, Any]]] = {}
+
+
 def register_selector(name: str, selector: Callable, overwrite: bool = False,
-                      checks: Optional[Dict[str, Callable[[Any, str], Any]]] = None):
+                      checks: Optional[Dict[str, Callable[[Any, str], Any]]] = None,
+                      notes: Optional[Callable[..., Dict[str, Any]]] = None):
     """Register a selector ``(scores, embeddings, labelled_mask, budget, *,
     generator, **options) -> indices`` (or ``(indices, pick_scores)``). Its
     keyword-only parameters other than ``generator`` are the options of the
     methods that use it, with its defaults, checked by their annotations;
     ``checks`` maps some of them to a stricter
     :data:`~gcnal.options.Check` (e.g. :func:`gcnal.options.real` with a
-    range)."""
+    range). ``notes(scores, labelled_mask, budget, **options)`` returns
+    entries for ``Selection.info`` saying which path a call took (e.g.
+    ``typical_diverse``'s cold start)."""
     SELECTORS.register(name, selector, overwrite)
     if checks:
         SELECTOR_CHECKS[selector] = dict(checks)
+    if notes:
+        SELECTOR_NOTES[selector] = notes
     return selector
 
 

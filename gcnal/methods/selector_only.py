@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from ..options import merge_options
+from ..registry import SELECTOR_NOTES
 from ..signals import read_signal
 from .base import Outcome, SelectionMethod, run_selector, selector_options
 
@@ -36,10 +37,14 @@ class SelectorMethod(SelectionMethod):
     def run(self, x: Tensor, labelled: Tensor, budget: int, signals: Mapping[str, Tensor],
             settings: Mapping[str, Any], generator: torch.Generator) -> Outcome:
         scores = read_signal(self.signal, signals, x.size(0), self.signal_required)
+        options = self.values(settings, "selector")
         local, pick_scores, seconds = run_selector(self.selector, scores, x, labelled, budget,
-                                                   generator, self.values(settings, "selector"))
+                                                   generator, options)
         nodes = torch.arange(x.size(0), device=x.device)
         info = {"signals_used": [] if scores is None else [self.signal],
                 "pick_scores": pick_scores}
+        notes = SELECTOR_NOTES.get(self.selector)
+        if notes is not None:
+            info.update(notes(scores, labelled, budget, **options))
         timings = {"graph": 0.0, "train": 0.0, "select": seconds}
         return Outcome(local.to(x.device), nodes, scores, x, timings, info)

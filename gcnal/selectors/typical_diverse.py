@@ -113,6 +113,18 @@ def resolve_cold_start(cold_start: Union[str, bool], with_scores: bool, labelled
     return wanted and labelled <= budget
 
 
+def typical_diverse_notes(scores: Optional[Tensor], labelled_mask: Tensor, budget: int, *,
+                          cold_start: Union[str, bool] = "auto", **options) -> Dict[str, str]:
+    """``Selection.info``'s ``"cold_start"`` entry when a call picks as
+    TypiClust (:func:`resolve_cold_start`); nothing otherwise. ``options``:
+    the call's other options, which do not change the path."""
+    labelled = int(labelled_mask.sum())
+    if not resolve_cold_start(cold_start, scores is not None, labelled, budget):
+        return {}
+    return {"cold_start": f"TypiClust's picks: the budget ({budget}) is at least the "
+                          f"labelled set ({labelled})"}
+
+
 def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
     r""":math:`s_i = \operatorname{pct}(t_i)^{1 - w}\, \operatorname{pct}(u_i)^{w}`
     from the two percentile ranks."""

@@ -302,6 +302,18 @@ def test_with_probs_a_budget_at_least_the_labelled_set_picks_as_typiclust(gen, l
     assert picks.tolist() == gcnal.select(x, labelled, 20, method="typiclust", seed=3).tolist()
 
 
+def test_info_says_when_the_default_took_its_cold_start(gen):
+    x, probs, labelled = _cold_start_pool(gen, 5)
+    cold = gcnal.select(x, labelled, 20, probs=probs, seed=3, return_info=True)
+    assert cold.info["cold_start"] == ("TypiClust's picks: the budget (20) is at least the "
+                                       "labelled set (5)")
+    blend = gcnal.select(x, labelled, 4, probs=probs, seed=3, return_info=True)
+    no_probs = gcnal.select(x, labelled, 20, seed=3, return_info=True)
+    forced_off = gcnal.select(x, labelled, 20, probs=probs, seed=3, return_info=True,
+                              options={"cold_start": False})
+    assert all("cold_start" not in s.info for s in (blend, no_probs, forced_off))
+
+
 def test_a_labelled_set_larger_than_the_budget_blends_margin_and_typicality(gen):
     x, probs, labelled = _cold_start_pool(gen, 21)
     picks, columns = typical_diverse(probs, x, labelled, 20, generator=gen(3))
