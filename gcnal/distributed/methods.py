@@ -84,13 +84,12 @@ def typical_diverse_picks(shard: Shard, scores: Optional[Tensor], k: int = 20,
     size (``"auto"`` too, which :func:`gcnal.select` resolves to the
     approximate ``"ivf"`` search past
     :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items); its cold
-    start (by default with ``probs``, when the labelled set is no larger
-    than the budget) is the sharded TypiClust's picks."""
+    start (when the labelled set is no larger than the budget) is the
+    sharded TypiClust's picks."""
     if knn_backend not in ("auto", "torch"):
         raise InvalidParameterError("knn_backend", "'auto' or 'torch' (the ring search is exact "
                                     "torch products)", repr(knn_backend), OWNER)
-    if resolve_cold_start(cold_start, scores is not None, shard.num_labelled, shard.budget,
-                          OWNER):
+    if resolve_cold_start(cold_start, shard.num_labelled, shard.budget, OWNER):
         return typiclust(shard, scores, k)
     return typical_diverse(shard, scores, k, uncertainty_weight, radius)
 

@@ -102,15 +102,14 @@ def resolve_weight(weight: Union[str, float], with_scores: bool,
     return coverage_weight(*coverage()) if weight == "coverage" else float(weight)
 
 
-def resolve_cold_start(cold_start: Union[str, bool], with_scores: bool, labelled: int,
-                       budget: int, owner: str = "typical_diverse") -> bool:
+def resolve_cold_start(cold_start: Union[str, bool], labelled: int, budget: int,
+                       owner: str = "typical_diverse") -> bool:
     """Whether a :func:`typical_diverse` call picks as TypiClust: ``cold_start``
-    (``True``, ``False`` or ``"auto"``: with the learner's probabilities, else
-    an error) and a budget at least the ``labelled`` count."""
+    (``True`` or ``"auto"``, the same today; ``False``; else an error) and a
+    budget at least the ``labelled`` count."""
     if not (isinstance(cold_start, bool) or cold_start == "auto"):
         raise InvalidParameterError("cold_start", "True, False or 'auto'", repr(cold_start), owner)
-    wanted = with_scores if cold_start == "auto" else cold_start
-    return wanted and labelled <= budget
+    return cold_start is not False and labelled <= budget
 
 
 def typical_diverse_notes(scores: Optional[Tensor], labelled_mask: Tensor, budget: int, *,
@@ -119,7 +118,7 @@ def typical_diverse_notes(scores: Optional[Tensor], labelled_mask: Tensor, budge
     TypiClust (:func:`resolve_cold_start`); nothing otherwise. ``options``:
     the call's other options, which do not change the path."""
     labelled = int(labelled_mask.sum())
-    if not resolve_cold_start(cold_start, scores is not None, labelled, budget):
+    if not resolve_cold_start(cold_start, labelled, budget):
         return {}
     return {"cold_start": f"TypiClust's picks: the budget ({budget}) is at least the "
                           f"labelled set ({labelled})"}
@@ -268,14 +267,14 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     r"""Typicality-weighted picks, kept apart by a radius, tilted towards the
     learner's uncertainty when its probabilities are given.
 
-    With the learner's probabilities, a call whose budget is at least the
-    labelled set, :math:`|L| \le b` (a first selection, a cold start
-    included), picks as :func:`~gcnal.selectors.typiclust` does with the
-    same :math:`k` (the most typical item of each of the largest k-means
-    clusters with the fewest labelled items; ``cold_start``): so few labels
-    cannot yet say where the learner errs, and grouping the pool into
-    :math:`|L| + b` clusters spreads the picks over its mass better than the
-    radius does. Otherwise, on the L2-normalised ``embeddings``
+    A call whose budget is at least the labelled set, :math:`|L| \le b` (a
+    first selection, a cold start included), picks as
+    :func:`~gcnal.selectors.typiclust` does with the same :math:`k` (the
+    most typical item of each of the largest k-means clusters with the
+    fewest labelled items; ``cold_start``): so few labels cannot yet say
+    where the learner errs or what it has not seen, and grouping the pool
+    into :math:`|L| + b` clusters spreads the picks over its mass better
+    than the radius does. Otherwise, on the L2-normalised ``embeddings``
     :math:`\mathbf{v}_i`:
 
     1. **Score.** The typicality :math:`t_i` of every item (inverse mean
@@ -336,9 +335,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
             the approximate ``"ivf"`` one beyond), or one of
             :func:`~gcnal.graph.knn_search`'s. (default: :obj:`"auto"`)
         cold_start (bool or str): Pick as TypiClust when the budget is at
-            least the labelled set, :math:`|L| \le b`; ``"auto"``: only with
-            the learner's probabilities (without them it lost to the steps
-            below on a regression study). (default: :obj:`"auto"`)
+            least the labelled set (``True``, or ``"auto"``, the same
+            today); ``False``: the typicality and uncertainty blend at every
+            call. (default: :obj:`"auto"`)
 
     Returns:
         ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
@@ -359,7 +358,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
                    alternative="'auto' or 'coverage'")
     if radius != "auto":
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
-    if resolve_cold_start(cold_start, scores is not None, int(labelled_mask.sum()), budget):
+    if resolve_cold_start(cold_start, int(labelled_mask.sum()), budget):
         return typiclust(scores, embeddings, labelled_mask, budget, generator=generator, k=k)
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]

@@ -307,11 +307,12 @@ def test_info_says_when_the_default_took_its_cold_start(gen):
     cold = gcnal.select(x, labelled, 20, probs=probs, seed=3, return_info=True)
     assert cold.info["cold_start"] == ("TypiClust's picks: the budget (20) is at least the "
                                        "labelled set (5)")
-    blend = gcnal.select(x, labelled, 4, probs=probs, seed=3, return_info=True)
     no_probs = gcnal.select(x, labelled, 20, seed=3, return_info=True)
+    assert no_probs.info["cold_start"] == cold.info["cold_start"]
+    blend = gcnal.select(x, labelled, 4, probs=probs, seed=3, return_info=True)
     forced_off = gcnal.select(x, labelled, 20, probs=probs, seed=3, return_info=True,
                               options={"cold_start": False})
-    assert all("cold_start" not in s.info for s in (blend, no_probs, forced_off))
+    assert all("cold_start" not in s.info for s in (blend, forced_off))
 
 
 def test_a_labelled_set_larger_than_the_budget_blends_margin_and_typicality(gen):
@@ -321,7 +322,7 @@ def test_a_labelled_set_larger_than_the_budget_blends_margin_and_typicality(gen)
     assert picks.tolist() != gcnal.select(x, labelled, 20, method="typiclust", seed=3).tolist()
 
 
-def test_cold_start_follows_the_option_and_by_default_needs_probs(gen):
+def test_cold_start_follows_the_option_with_or_without_probs(gen):
     x, probs, labelled = _cold_start_pool(gen, 5)
 
     def picks(scores, **options):
@@ -329,8 +330,10 @@ def test_cold_start_follows_the_option_and_by_default_needs_probs(gen):
 
     typiclust_picks = gcnal.select(x, labelled, 20, method="typiclust", seed=3).tolist()
     assert "radius" in picks(probs, cold_start=False)[1]  # the blend
-    assert "novelty" in picks(None)[1]  # "auto" without probs: the blend
-    assert picks(None, cold_start=True)[0].tolist() == typiclust_picks
+    assert "novelty" in picks(None, cold_start=False)[1]
+    for scores in (probs, None):
+        assert picks(scores)[0].tolist() == typiclust_picks  # "auto"
+        assert picks(scores, cold_start=True)[0].tolist() == typiclust_picks
     for bad in (1, "yes", None):
         with pytest.raises(InvalidParameterError, match="'cold_start'.*True, False or 'auto'"):
             picks(probs, cold_start=bad)
