@@ -4,7 +4,19 @@ import torch
 
 import gcnal
 from gcnal import InvalidParameterError, UnknownNameError
+from gcnal import registry
 from gcnal.registry import Registry, normalize_name
+
+
+@pytest.fixture(autouse=True)
+def restored_registries():
+    """The presets these tests register are gone after each test, so later
+    tests (and the README's list of every method) see the built-in ones."""
+    saved = [(reg, dict(reg._entries), dict(reg._names))
+             for reg in (registry.METHODS, registry.SELECTORS, registry.SAMPLERS)]
+    yield
+    for reg, entries, names in saved:
+        reg._entries, reg._names = entries, names
 
 
 def test_normalize_name():
