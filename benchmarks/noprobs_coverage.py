@@ -16,8 +16,9 @@ Per trial, 20 random initial labels; then one selection of ``b`` items
 - the mean distance of each selected item to its nearest other selected
   item on the unit vectors (``separation``), and the auto radius.
 
-Arms: the default (``pool``), the auto radius times 0.5 and 1.5 (``radius``
-set to that value), TypiClust, Random.
+Arms: the default's blend (``pool``; ``cold_start=False``, since with
+:math:`|L| \le b` the default now picks as TypiClust), the auto radius
+times 0.5 and 1.5 (``radius`` set to that value), TypiClust, Random.
 """
 from __future__ import annotations
 
@@ -43,9 +44,9 @@ def _picks(arm: str, x: torch.Tensor, mask: torch.Tensor, budget: int, trial: in
     if arm == "typiclust":
         return typiclust(None, x, mask, budget, generator=gen)[0]
     if arm.startswith("radius x"):
-        return typical_diverse(None, x, mask, budget, generator=gen,
+        return typical_diverse(None, x, mask, budget, generator=gen, cold_start=False,
                                radius=min(2.0, float(arm[8:]) * auto_radius))[0]
-    return typical_diverse(None, x, mask, budget, generator=gen)[0]
+    return typical_diverse(None, x, mask, budget, generator=gen, cold_start=False)[0]
 
 
 def measure(study: str, trials: List[int], budgets=(20, 40, 60)) -> Dict[Tuple[int, str], np.ndarray]:

@@ -1,4 +1,4 @@
-"""Where the default's no-probs picks land on Friedman #1 (issue 14's loss)."""
+"""Where the default's no-probs blend picks land on Friedman #1 (issue 14's loss)."""
 from benchmarks import noprobs_coverage
 
 

@@ -42,6 +42,7 @@ SCENARIOS = {
     "typical_diverse_cold_blend": ("typical_diverse", {"probs": True, "options": {
         "cold_start": False}}, "cold"),
     "typical_diverse_cold": ("typical_diverse", {"probs": True}, "cold"),
+    "typical_diverse_cold_features": ("typical_diverse", {}, "cold"),
     "typiclust": ("typiclust", {}, "warm"),
     "typiclust_cold": ("typiclust", {}, "cold"),
     "typiclust_options": ("typiclust", {"options": {"k": 5, "max_clusters": 9,
