@@ -26,8 +26,8 @@ import torch.distributed as dist
 from torch import Tensor
 
 from ..scaling import power_of_two_scale, times_power_of_two
-from ..selectors.kmeans import (_SEED_BLOCK, _lower_to_centre_, draw_keys, move_centroids_,
-                                nearest_centroid, seeding_weights)
+from ..selectors.kmeans import (draw_keys, lower_to_centre_, move_centroids_, nearest_centroid,
+                                seed_buffer, seeding_weights, usable, weight_flags)
 from .greedy import offer
 from .shard import Shard
 
@@ -48,17 +48,13 @@ def kmeans_plus_plus(shard: Shard, points: Tensor, num_clusters: int,
     comm, rows, total, offset = shard.comm, points.size(0), shard.num_items, shard.offset
     chosen = torch.zeros(rows, dtype=torch.bool, device=points.device)
     dist_sq = torch.full((rows,), float("inf"), dtype=points.dtype, device=points.device)
-    buffer = points.new_empty(min(_SEED_BLOCK, max(rows, 1)), points.size(1))
+    buffer = seed_buffer(points)
     seeds = points.new_empty(num_clusters, points.size(1))
     empty_row = points.new_zeros(points.size(1))
     for c in range(num_clusters):
         weights = seeding_weights(dist_sq, chosen, first=c == 0)
-        if c:
-            flags = torch.tensor([int(bool((weights > 0).any())),
-                                  int(not bool(torch.isfinite(weights).all()))])
-            flags = comm.all_reduce(flags)
-            if int(flags[0]) == 0 or int(flags[1]) > 0:
-                weights = (~chosen).to(points.dtype)
+        if c and not usable(comm.all_reduce(weight_flags(weights))):
+            weights = (~chosen).to(points.dtype)
         keys = draw_keys(weights, generator, total, offset)
         local = int(torch.argmax(keys)) if rows else None
         winner = offer(comm, None if local is None else float(keys[local]), offset + (local or 0),
@@ -67,7 +63,7 @@ def kmeans_plus_plus(shard: Shard, points: Tensor, num_clusters: int,
         if winner.rank == comm.rank:
             chosen[winner.index - offset] = True
         if rows:
-            _lower_to_centre_(dist_sq, points, winner.row, buffer)
+            lower_to_centre_(dist_sq, points, winner.row, buffer)
     return seeds
 
 
@@ -77,8 +73,9 @@ def kmeans(shard: Shard, points: Tensor, num_clusters: int, generator: torch.Gen
     ``(centroids, labels)``, the :math:`(K, d)` centroids (the same on every
     rank) and this rank's :math:`(n_r,)` labels."""
     comm = shard.comm
-    exponent = sharded_scale(shard, points.float())
-    points = times_power_of_two(points.float(), -exponent)
+    points = points.float()
+    exponent = sharded_scale(shard, points)
+    points = times_power_of_two(points, -exponent)
     centroids = kmeans_plus_plus(shard, points, num_clusters, generator)
     labels, _ = nearest_centroid(points, centroids)
     for _ in range(max_iter):

@@ -50,15 +50,15 @@ def kmeans_plus_plus(points: Tensor, num_clusters: int,
     chosen = torch.zeros(n, dtype=torch.bool, device=points.device)
     seeds = torch.empty(num_clusters, dtype=torch.long, device=points.device)
     dist = torch.full((n,), float("inf"), dtype=points.dtype, device=points.device)
-    buffer = points.new_empty(min(_SEED_BLOCK, n), points.size(1))
+    buffer = seed_buffer(points)
     for c in range(num_clusters):
         weights = seeding_weights(dist, chosen, first=c == 0)
-        if c and not usable_weights(weights):
+        if c and not usable(weight_flags(weights)):
             weights = (~chosen).to(points.dtype)
         pick = torch.argmax(draw_keys(weights, generator, n))
         seeds[c] = pick
         chosen[pick] = True
-        _lower_to_centre_(dist, points, points[pick], buffer)
+        lower_to_centre_(dist, points, points[pick], buffer)
     return seeds
 
 
@@ -70,9 +70,22 @@ def seeding_weights(dist: Tensor, chosen: Tensor, *, first: bool) -> Tensor:
     return torch.where(chosen, torch.zeros_like(dist), dist)
 
 
-def usable_weights(weights: Tensor) -> bool:
-    """Whether a D^2 draw is defined: some weight positive, none infinite or NaN."""
-    return bool((weights > 0).any()) and bool(torch.isfinite(weights).all())
+def weight_flags(weights: Tensor) -> Tensor:
+    """``[some weight positive, some weight infinite or NaN]`` as int64 (0/1),
+    so that shards can sum them."""
+    return torch.tensor([int(bool((weights > 0).any())),
+                         int(not bool(torch.isfinite(weights).all()))])
+
+
+def usable(flags: Tensor) -> bool:
+    """Whether a D^2 draw is defined, from :func:`weight_flags` (summed over
+    shards): some weight positive, none infinite or NaN."""
+    return int(flags[0]) > 0 and int(flags[1]) == 0
+
+
+def seed_buffer(points: Tensor) -> Tensor:
+    """The reused ``(block, d)`` buffer of :func:`lower_to_centre_`."""
+    return points.new_empty(min(_SEED_BLOCK, max(points.size(0), 1)), points.size(1))
 
 
 def draw_keys(weights: Tensor, generator: Optional[torch.Generator], total: int,
@@ -89,7 +102,7 @@ def draw_keys(weights: Tensor, generator: Optional[torch.Generator], total: int,
     return weights / race[offset:offset + weights.numel()]
 
 
-def _lower_to_centre_(dist: Tensor, points: Tensor, centre: Tensor, buffer: Tensor) -> None:
+def lower_to_centre_(dist: Tensor, points: Tensor, centre: Tensor, buffer: Tensor) -> None:
     r""":math:`D_i \leftarrow \min(D_i, \lVert \mathbf{p}_i - \mathbf{c} \rVert^2)`
     in place, ``buffer.size(0)`` rows at a time through ``buffer``."""
     block = buffer.size(0)
@@ -135,19 +148,13 @@ def kmeans(points: Tensor, num_clusters: int, *, generator: Optional[torch.Gener
         else points[:num_clusters].clone()
     labels, _ = nearest_centroid(points, centroids)
     for _ in range(max_iter):
-        move_centroids_(centroids, *cluster_sums(points, labels, num_clusters))
+        sums = centroids.new_zeros(centroids.shape).index_add_(0, labels, points)
+        move_centroids_(centroids, sums, torch.bincount(labels, minlength=num_clusters))
         new_labels, _ = nearest_centroid(points, centroids)
         if torch.equal(new_labels, labels):
             break
         labels = new_labels
     return centroids * scale, labels
-
-
-def cluster_sums(points: Tensor, labels: Tensor, num_clusters: int) -> Tuple[Tensor, Tensor]:
-    r"""Each cluster's sum of points :math:`\sum_{i : \ell_i = c} \mathbf{p}_i`,
-    :math:`(K, d)`, and its size, :math:`(K,)` int64."""
-    sums = points.new_zeros(num_clusters, points.size(1)).index_add_(0, labels, points)
-    return sums, torch.bincount(labels, minlength=num_clusters)
 
 
 def move_centroids_(centroids: Tensor, sums: Tensor, counts: Tensor) -> None:
