@@ -27,7 +27,9 @@ def no_delay(monkeypatch):
 ])
 def test_progress_shows_a_bar_for_each_long_stage(pool, no_delay, capsys, method, stages):
     features, labelled = pool
-    options = {"graph": "knn", "epochs": 3} if method == "core_gcn" else {}
+    # typical_diverse: the blend's stages (without probs the default picks as TypiClust)
+    options = {"core_gcn": {"graph": "knn", "epochs": 3},
+               "typical_diverse": {"cold_start": True}}.get(method, {})
     gcnal.select(features, labelled, 5, method, seed=0, options=options, progress=True)
     err = capsys.readouterr().err
     for stage in stages:

@@ -32,7 +32,7 @@ from ..errors import InvalidParameterError
 from ..methods import GNNMethod, resolve_method
 from ..registry import METHODS
 from ..selectors import entropy, least_confidence, margin
-from ..selectors.typical_diverse import resolve_cold_start
+from ..selectors.typical_diverse import cold_start_reason
 from .gnn import gnn_picks
 from .kcenter import k_center
 from .keys import random_keys
@@ -84,12 +84,13 @@ def typical_diverse_picks(shard: Shard, scores: Optional[Tensor], k: int = 20,
     size (``"auto"`` too, which :func:`gcnal.select` resolves to the
     approximate ``"ivf"`` search past
     :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items); its cold
-    start (when the labelled set is no larger than the budget) is the
-    sharded TypiClust's picks."""
+    start (when the labelled set is no larger than the budget, or without
+    ``scores``: :func:`~gcnal.selectors.typical_diverse.cold_start_reason`)
+    is the sharded TypiClust's picks."""
     if knn_backend not in ("auto", "torch"):
         raise InvalidParameterError("knn_backend", "'auto' or 'torch' (the ring search is exact "
                                     "torch products)", repr(knn_backend), OWNER)
-    if resolve_cold_start(cold_start, shard.num_labelled, shard.budget, OWNER):
+    if cold_start_reason(cold_start, shard.num_labelled, shard.budget, scores is not None, OWNER):
         return typiclust(shard, scores, k)
     return typical_diverse(shard, scores, k, uncertainty_weight, radius)
 

@@ -2,6 +2,7 @@ r"""Typical, diverse and (when the learner says) uncertain: gcnal's
 recommended selector."""
 from __future__ import annotations
 
+import logging
 import math
 from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
 
@@ -16,14 +17,17 @@ from .probability import top2_gap
 from .ranking import PicksAndScores
 from .typiclust import TYPICALITY_BACKENDS, nearest_similarities, typicality_from, typiclust
 
+log = logging.getLogger(__name__)
+
 #: Pool items whose neighbourhood radius is measured to set the default radius,
 #: and how many of them at a time (a block holds ``block x N`` distances).
 RADIUS_SAMPLE = 512
 _RADIUS_BLOCK = 32
 #: Items of the score order the greedy scan reads at a time.
 _SCAN_ROWS = 256
-#: ``uncertainty_weight="auto"`` without the learner's probabilities (the
-#: coverage rule lost to TypiClust on a noisy regression study there).
+#: ``uncertainty_weight="auto"`` without the learner's probabilities, where
+#: ``cold_start`` is ``True`` or ``False`` (the coverage rule lost to
+#: TypiClust on a noisy regression study there).
 NOVELTY_WEIGHT = 0.5
 
 
@@ -102,26 +106,46 @@ def resolve_weight(weight: Union[str, float], with_scores: bool,
     return coverage_weight(*coverage()) if weight == "coverage" else float(weight)
 
 
-def resolve_cold_start(cold_start: Union[str, bool], labelled: int, budget: int,
-                       owner: str = "typical_diverse") -> bool:
-    """Whether a :func:`typical_diverse` call picks as TypiClust: ``cold_start``
-    (``True`` or ``"auto"``, the same today; ``False``; else an error) and a
-    budget at least the ``labelled`` count."""
+def cold_start_reason(cold_start: Union[str, bool], labelled: int, budget: int,
+                      with_scores: bool, owner: str = "typical_diverse") -> Optional[str]:
+    """Why a :func:`typical_diverse` call picks as TypiClust, or ``None``
+    when it blends: with ``cold_start`` ``True`` or ``"auto"``, a budget at
+    least the ``labelled`` count; with ``"auto"``, also a call without the
+    learner's probabilities (``with_scores`` false); never with ``False``;
+    anything else is an error."""
     if not (isinstance(cold_start, bool) or cold_start == "auto"):
         raise InvalidParameterError("cold_start", "True, False or 'auto'", repr(cold_start), owner)
-    return cold_start is not False and labelled <= budget
+    if cold_start is False:
+        return None
+    if labelled <= budget:
+        return f"the budget ({budget}) is at least the labelled set ({labelled})"
+    if cold_start == "auto" and not with_scores:
+        return "no probs were given"
+    return None
+
+
+def blend_options_set(uncertainty_weight="auto", radius="auto", knn_backend="auto",
+                      **options) -> List[str]:
+    """The blend's options that a call set (other than ``"auto"``), as
+    ``name=value``: the TypiClust path leaves them unused. ``options``: the
+    call's others, which it uses."""
+    return [f"{name}={value!r}" for name, value in (("uncertainty_weight", uncertainty_weight),
+                                                     ("radius", radius),
+                                                     ("knn_backend", knn_backend))
+            if value != "auto"]
 
 
 def typical_diverse_notes(scores: Optional[Tensor], labelled_mask: Tensor, budget: int, *,
                           cold_start: Union[str, bool] = "auto", **options) -> Dict[str, str]:
     """``Selection.info``'s ``"cold_start"`` entry when a call picks as
-    TypiClust (:func:`resolve_cold_start`); nothing otherwise. ``options``:
-    the call's other options, which do not change the path."""
-    labelled = int(labelled_mask.sum())
-    if not resolve_cold_start(cold_start, labelled, budget):
+    TypiClust (:func:`cold_start_reason`), naming the blend's options it
+    left unused (:func:`blend_options_set`); nothing otherwise."""
+    reason = cold_start_reason(cold_start, int(labelled_mask.sum()), budget, scores is not None)
+    if reason is None:
         return {}
-    return {"cold_start": f"TypiClust's picks: the budget ({budget}) is at least the "
-                          f"labelled set ({labelled})"}
+    unused = blend_options_set(**options)
+    return {"cold_start": f"TypiClust's picks: {reason}"
+                          + (f"; unused: {', '.join(unused)}" if unused else "")}
 
 
 def blend_ranks(typical: Tensor, uncertain: Tensor, weight: float) -> Tensor:
@@ -268,14 +292,15 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     learner's uncertainty when its probabilities are given.
 
     A call whose budget is at least the labelled set, :math:`|L| \le b` (a
-    first selection, a cold start included), picks as
-    :func:`~gcnal.selectors.typiclust` does with the same :math:`k` (the
-    most typical item of each of the largest k-means clusters with the
-    fewest labelled items; ``cold_start``): so few labels cannot yet say
-    where the learner errs or what it has not seen, and grouping the pool
-    into :math:`|L| + b` clusters spreads the picks over its mass better
-    than the radius does. Otherwise, on the L2-normalised ``embeddings``
-    :math:`\mathbf{v}_i`:
+    first selection, a cold start included), or that is given no
+    probabilities, picks as :func:`~gcnal.selectors.typiclust` does with
+    the same :math:`k` (the most typical item of each of the largest
+    k-means clusters with the fewest labelled items; ``cold_start``): so few
+    labels cannot yet say where the learner errs or what it has not seen,
+    and without the learner's probabilities nothing says where it errs;
+    grouping the pool into :math:`|L| + b` clusters spreads the picks over
+    its mass better than the radius does. Otherwise, on the L2-normalised
+    ``embeddings`` :math:`\mathbf{v}_i`:
 
     1. **Score.** The typicality :math:`t_i` of every item (inverse mean
        distance to its :math:`k` nearest items, :func:`~gcnal.selectors.typicality`)
@@ -284,7 +309,9 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
        :math:`u_i = 1 - (p_{i,(1)} - p_{i,(2)})`; without them, the novelty
        :math:`u_i = \min_{j \in L} \lVert \mathbf{v}_i - \mathbf{v}_j \rVert`,
        the distance to the labelled set, where any learner knows least
-       (none on a cold start: :math:`w = 0` then). Each becomes a percentile
+       (none on a cold start: :math:`w = 0` then; only with ``cold_start``
+       ``True`` or ``False``, as ``"auto"`` picks as TypiClust without
+       them). Each becomes a percentile
        rank among the unlabelled items and
 
        .. math::
@@ -334,10 +361,12 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
             :data:`~gcnal.selectors.typiclust.EXACT_TYPICALITY_MAX` items,
             the approximate ``"ivf"`` one beyond), or one of
             :func:`~gcnal.graph.knn_search`'s. (default: :obj:`"auto"`)
-        cold_start (bool or str): Pick as TypiClust when the budget is at
-            least the labelled set (``True``, or ``"auto"``, the same
-            today); ``False``: the typicality and uncertainty blend at every
-            call. (default: :obj:`"auto"`)
+        cold_start (bool or str): ``"auto"``: pick as TypiClust when the
+            budget is at least the labelled set or ``scores`` is not given;
+            ``True``: only when the budget is at least the labelled set
+            (without ``scores`` the blend then uses the novelty); ``False``:
+            the typicality and uncertainty (or novelty) blend at every call.
+            (default: :obj:`"auto"`)
 
     Returns:
         ``(picks, pick_scores)``: :math:`(\text{budget},)` int64 indices,
@@ -358,7 +387,14 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
                    alternative="'auto' or 'coverage'")
     if radius != "auto":
         check_real(radius, "radius", 0.0, 2.0, "typical_diverse", alternative="'auto'")
-    if resolve_cold_start(cold_start, int(labelled_mask.sum()), budget):
+    labelled = int(labelled_mask.sum())
+    reason = cold_start_reason(cold_start, labelled, budget, scores is not None)
+    if reason is not None:
+        unused = blend_options_set(uncertainty_weight, radius, knn_backend)
+        if unused:
+            log.warning("typical_diverse picks as TypiClust (%s), so %s go unused; "
+                        "cold_start=%s keeps the blend", reason, ", ".join(unused),
+                        "False" if labelled <= budget else "True or False")
         return typiclust(scores, embeddings, labelled_mask, budget, generator=generator, k=k)
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
@@ -381,7 +417,7 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     score[unlabelled] = pool_score
     columns["score"] = score.clone()
     if radius == "auto":
-        radius = cell_radius(vectors, int(labelled_mask.sum()) + budget, generator, nearest)
+        radius = cell_radius(vectors, labelled + budget, generator, nearest)
     picks, radius_in_force = radius_picks(score, vectors, available, delta, radius, budget)
     return picks, {**{name: values[picks] for name, values in columns.items()},
                    "radius": torch.tensor(radius_in_force, device=vectors.device)}

@@ -207,7 +207,8 @@ def test_rows_record_their_options_and_reproduce_runs_with_them(tmp_path):
     study = dataclasses.replace(regimes.STUDIES["friedman"], name="tiny_options", pool=200,
                                 cycles=2)
     pool = regimes.build_pool(study, trial=0)
-    options = {"uncertainty_weight": 1.0, "radius": 0.0}
+    # cold_start=False: the blend, which reads the other two, at every cycle (without probs too)
+    options = {"uncertainty_weight": 1.0, "radius": 0.0, "cold_start": False}
     path = tmp_path / "tiny_options" / "typical_diverse.jsonl"
     regimes.run_trial(study, pool, "typical_diverse", 0, path, options)
     rows = read_rows(path)

@@ -110,7 +110,11 @@ def test_typical_diverse_reports_typicality_uncertainty_score_and_radius(data):
         # the radius in force held: the pick lies farther than it from every earlier centre
         assert _nearest_distance(vectors, centres, pick) > radius - 1e-5
         centres[pick] = True
-    without = typical_diverse(None, x, labelled, 5, generator=torch.Generator().manual_seed(0))
+    # without probs the default picks as TypiClust; cold_start=True keeps the novelty blend
+    default = typical_diverse(None, x, labelled, 5, generator=torch.Generator().manual_seed(0))
+    assert set(default[1]) == {"typicality", "cluster_size"}
+    without = typical_diverse(None, x, labelled, 5, generator=torch.Generator().manual_seed(0),
+                              cold_start=True)
     assert set(without[1]) == {"typicality", "novelty", "weight", "score", "radius"}
     assert (without[1]["weight"] == 0.5).all()
     # the novelty: each pick's distance to its nearest labelled item

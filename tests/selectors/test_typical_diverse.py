@@ -1,5 +1,6 @@
 """typical_diverse, gcnal's recommended selector, and its pieces."""
 import importlib
+import logging
 import math
 
 import numpy as np
@@ -123,7 +124,7 @@ def test_without_probs_full_weight_without_radius_picks_the_farthest_from_the_la
     labelled = torch.zeros(300, dtype=torch.bool)
     labelled[::10] = True
     picks, columns = typical_diverse(None, x, labelled, 12, generator=gen(),
-                                     uncertainty_weight=1.0, radius=0.0)
+                                     uncertainty_weight=1.0, radius=0.0, cold_start=True)
     v = l2_normalize(x)
     distance = torch.cdist(v, v[labelled]).min(dim=1).values
     distance[labelled] = -1
@@ -133,8 +134,8 @@ def test_without_probs_full_weight_without_radius_picks_the_farthest_from_the_la
 
 def test_without_probs_the_novelty_draws_picks_away_from_the_labelled_cluster(gen):
     # two clusters, the first denser and covered by labelled items:
-    # typicality alone (w = 0) picks inside it, the coverage-weighted novelty
-    # moves the first pick to the other
+    # typicality alone (w = 0) picks inside it, the novelty (cold_start=True:
+    # the blend without probs) moves the first pick to the other
     g = gen(7)
     dense = torch.tensor([4.0, 0, 0, 0]) + 0.3 * torch.randn(60, 4, generator=g)
     loose = torch.tensor([0, 4.0, 0, 0]) + 0.6 * torch.randn(60, 4, generator=g)
@@ -142,10 +143,11 @@ def test_without_probs_the_novelty_draws_picks_away_from_the_labelled_cluster(ge
     labelled = torch.zeros(120, dtype=torch.bool)
     labelled[:60:4] = True
     typical_only = typical_diverse(None, x, labelled, 1, generator=gen(),
-                                   uncertainty_weight=0.0, radius=0.0)[0]
-    default = typical_diverse(None, x, labelled, 1, generator=gen(), radius=0.0)[0]
+                                   uncertainty_weight=0.0, radius=0.0, cold_start=True)[0]
+    blend = typical_diverse(None, x, labelled, 1, generator=gen(), radius=0.0,
+                            cold_start=True)[0]
     assert int(typical_only[0]) < 60
-    assert int(default[0]) >= 60
+    assert int(blend[0]) >= 60
 
 
 def test_coverage_weight_is_the_share_of_unlabelled_items_with_a_labelled_neighbour():
@@ -188,13 +190,13 @@ def test_the_auto_coverage_weight_grows_as_the_labelled_set_covers_the_pool(blob
     assert 0.5 < weights[0] < weights[1] < weights[2] <= 1.0
 
 
-def test_cold_start_without_probs_ranks_by_typicality_alone(blobs, gen):
+def test_the_blend_with_nothing_labelled_ranks_by_typicality_alone(blobs, gen):
     x, _ = blobs(num_clusters=3, per_cluster=30)
     labelled = torch.zeros(90, dtype=torch.bool)
-    picks, columns = typical_diverse(None, x, labelled, 5, generator=gen())
+    picks, columns = typical_diverse(None, x, labelled, 5, generator=gen(), cold_start=False)
     assert "novelty" not in columns and "uncertainty" not in columns
     assert picks.tolist() == typical_diverse(None, x, labelled, 5, generator=gen(),
-                                             uncertainty_weight=0.0)[0].tolist()
+                                             uncertainty_weight=0.0, cold_start=False)[0].tolist()
 
 
 def test_same_seed_same_picks_and_global_rng_untouched(blobs):
@@ -320,6 +322,37 @@ def test_a_labelled_set_larger_than_the_budget_blends_margin_and_typicality(gen)
     picks, columns = typical_diverse(probs, x, labelled, 20, generator=gen(3))
     assert {"uncertainty", "weight", "radius"} <= set(columns)
     assert picks.tolist() != gcnal.select(x, labelled, 20, method="typiclust", seed=3).tolist()
+
+
+@pytest.mark.parametrize("labelled_count", [21, 100])
+def test_without_probs_the_default_picks_as_typiclust_whatever_the_labelled_set(gen,
+                                                                                labelled_count):
+    # a labelled set larger than the budget: with probs the blend, without them TypiClust
+    x, _, labelled = _cold_start_pool(gen, labelled_count)
+    chosen = gcnal.select(x, labelled, 20, seed=3, return_info=True)
+    assert chosen.indices.tolist() == \
+        gcnal.select(x, labelled, 20, method="typiclust", seed=3).tolist()
+    assert chosen.info["cold_start"] == "TypiClust's picks: no probs were given"
+    # cold_start=True: TypiClust only while the budget is at least the labelled set
+    kept = gcnal.select(x, labelled, 20, seed=3, return_info=True, options={"cold_start": True})
+    assert "cold_start" not in kept.info and "novelty" in kept.pick_scores
+
+
+def test_blend_options_left_unused_by_the_typiclust_path_are_named(gen, caplog):
+    x, _, labelled = _cold_start_pool(gen, 21)
+    with caplog.at_level(logging.WARNING, logger="gcnal"):
+        chosen = gcnal.select(x, labelled, 20, seed=3, return_info=True,
+                              options={"radius": 0.5, "k": 10})
+    assert chosen.info["cold_start"] == ("TypiClust's picks: no probs were given; "
+                                         "unused: radius=0.5")
+    assert "radius=0.5 go unused; cold_start=True or False keeps the blend" in caplog.text
+    # k is TypiClust's too: it is used, and changes the picks
+    assert chosen.indices.tolist() == gcnal.select(x, labelled, 20, method="typiclust", seed=3,
+                                                   options={"k": 10}).tolist()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="gcnal"):
+        gcnal.select(x, labelled, 20, seed=3)  # nothing set, nothing to warn about
+    assert caplog.text == ""
 
 
 def test_cold_start_follows_the_option_with_or_without_probs(gen):
