@@ -93,10 +93,9 @@ register_method("ta_vaal", selector="vaal", signal="predicted_loss",
 register_method("typical_diverse", selector="typical_diverse", signal="probs",
                 signal_required=False,
                 description="gcnal's recommended default: the most typical and uncertain items "
-                            "(the margin with probs, weighed by the labelled set's coverage of "
-                            "the pool; else far from the labelled set), kept a pool-adapted "
-                            "radius apart; TypiClust's picks while the budget is at least "
-                            "the labelled set")
+                            "(the margin from probs, weighed by the labelled set's coverage of "
+                            "the pool), kept a pool-adapted radius apart; TypiClust's picks "
+                            "while the budget is at least the labelled set, and without probs")
 register_method("typical_margin", selector="typical_margin", signal="probs",
                 signal_required=False,
                 description="typical items while the labelled set is thin, diverse low-margin "
