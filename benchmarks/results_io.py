@@ -157,10 +157,27 @@ def utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux), else what
+    :mod:`platform` says of the processor."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def describe_device(device) -> str:
+    """The machine a row was measured on: the GPU's name, or the CPU's
+    model, architecture, the instruction set torch's kernels use (rows of
+    one study can differ between machines by these: the MLP regressor's
+    RMSE, a k-means on another build) and the torch thread count."""
     import torch
 
     device = torch.device(device)
     if device.type == "cuda":
         return f"{device} ({torch.cuda.get_device_name(device)})"
-    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    return (f"cpu ({cpu_model()}, {platform.machine()}, {torch.backends.cpu.get_cpu_capability()}, "
+            f"{torch.get_num_threads()} threads)")

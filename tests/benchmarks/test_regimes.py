@@ -213,6 +213,12 @@ def test_rows_record_their_options_and_reproduce_runs_with_them(tmp_path):
     regimes.run_trial(study, pool, "typical_diverse", 0, path, options)
     rows = read_rows(path)
     assert [r["options"] for r in rows] == [options] * 3
+    # the machine is named by more than its architecture: regression rows differ between CPUs
+    import torch
+
+    from benchmarks.results_io import cpu_model
+    assert all(cpu_model() in r["device"] and torch.backends.cpu.get_cpu_capability() in r["device"]
+               for r in rows)
     stored, fresh = regimes.reproduce("tiny_options", ["typical_diverse"], [0], results=tmp_path)
     assert [r["value"] for r in fresh] == [r["value"] for r in stored]
     assert all(r["options"] == options for r in fresh)
