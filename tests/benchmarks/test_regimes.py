@@ -105,6 +105,26 @@ def test_best_baseline_is_the_candidate_with_the_best_mean_and_the_default_is_co
     assert "Best baseline per study: s: TypiClust." in regimes.render_best_table(rows)
 
 
+def test_loss_counts_say_which_per_cycle_losses_survive_holms_correction():
+    # 10 seeds, 3 compared cycles: a clear loss (-10 pp, p ~ 1e-15), a marginal
+    # one (-0.82 pp, interval just below 0, p = 0.039) and a tie. Holm over the 3
+    # cycles keeps the first (3p) and drops the second (2p = 0.078 > 0.05).
+    clear = [-10.0, -10.5, -9.5, -10.0, -10.2, -9.8, -10.1, -9.9, -10.0, -10.0]
+    marginal = [-1.0, -2.0, 0.8, -1.5, -0.5, -2.5, 0.8, -1.0, -1.0, -0.3]
+    tie = [1.0, -1.0, 0.5, -0.5, 0.2, -0.2, 1.0, -1.0, 0.3, -0.3]
+    values = {("random", 10): [0.5] * 10, ("mine", 10): [0.5] * 10}
+    for labelled, base, diffs in ((20, 0.6, clear), (30, 0.7, marginal), (40, 0.8, tie)):
+        values[("random", labelled)] = [base] * 10
+        values[("mine", labelled)] = [base + d / 100 for d in diffs]
+    rows = _rows("s", "accuracy", values)
+    entry = regimes.compare_to_random(rows)[("s", "mine")]
+    assert (entry["wins"], entry["ties"], entry["losses"]) == (0, 1, 2)
+    assert entry["cycles"][1]["p"] == pytest.approx(0.039, abs=5e-4)
+    table = regimes.render_loss_counts(rows)
+    # against Random, and against the best baseline: none of the candidates ran, so no cell
+    assert "| mine | 2 / 1 (3) |  |" in table
+
+
 def test_pick_spread_measures_a_collapsed_and_an_even_batch():
     collapsed = regimes.pick_spread(np.array([3] * 9 + [1]), num_classes=10)
     assert collapsed["picks_largest_class_share"] == pytest.approx(0.9)
