@@ -33,10 +33,12 @@ SCENARIOS = {
     "least_confidence": ("least_confidence", {"probs": True}, "warm"),
     "coreset": ("coreset", {}, "warm"),
     "coreset_cold": ("coreset", {}, "cold"),
-    "typical_diverse": ("typical_diverse", {}, "warm"),
+    "typical_diverse": ("typical_diverse", {}, "warm"),  # without probs: TypiClust's picks
     "typical_diverse_probs": ("typical_diverse", {"probs": True}, "warm"),
-    "typical_diverse_options": ("typical_diverse", {"options": {"k": 5, "radius": 0.3}},
-                                "warm"),
+    # cold_start=True: the novelty blend without probs
+    "typical_diverse_novelty": ("typical_diverse", {"options": {"cold_start": True}}, "warm"),
+    "typical_diverse_options": ("typical_diverse", {"options": {"k": 5, "radius": 0.3,
+                                                                "cold_start": True}}, "warm"),
     "typical_diverse_coverage": ("typical_diverse", {"probs": True, "options": {
         "uncertainty_weight": "coverage"}}, "warm"),
     "typical_diverse_cold_blend": ("typical_diverse", {"probs": True, "options": {
