@@ -438,8 +438,8 @@ def compare(rows: List[Dict], reference: Dict[str, str]) -> Dict[Tuple[str, str]
     method at each labelled count after the first (percentage points of
     accuracy; for RMSE, the reference's minus the method's, so positive is
     better everywhere), its 95% t-interval and paired t-test p, and wins /
-    ties / losses (interval above / containing / below 0). Studies without a
-    reference are left out."""
+    ties / losses (interval above / containing / below 0; each cycle's
+    ``outcome``). Studies without a reference are left out."""
     from .report import mean_ci, paired_p_value
 
     values: Dict[Tuple[str, str, int], Dict[int, float]] = {}
@@ -464,7 +464,7 @@ def compare(rows: List[Dict], reference: Dict[str, str]) -> Dict[Tuple[str, str]
         outcome = "wins" if mean - half > 0 else "losses" if mean + half < 0 else "ties"
         entry[outcome] += 1
         entry["cycles"].append({"labelled": labelled, "diff": mean, "half": half, "n": n,
-                                "p": paired_p_value(diffs)})
+                                "p": paired_p_value(diffs), "outcome": outcome})
     return out
 
 
@@ -596,10 +596,6 @@ def holm_cycles(comparison: Dict[Tuple[str, str], Dict], method: str) -> List[Tu
     return [(study, c, p_holm) for (study, c), p_holm in zip(cycles, adjusted)]
 
 
-def _is_loss(cycle: Dict) -> bool:
-    return cycle["diff"] + cycle["half"] < 0
-
-
 def render_losses(rows: List[Dict], method: str) -> str:
     """Markdown list: every cycle where ``method`` is significantly behind
     Random or the study's best baseline (the interval below 0), with its p
@@ -613,7 +609,7 @@ def render_losses(rows: List[Dict], method: str) -> str:
                                          ("the best baseline", compare(rows, best), best)):
         cycles = holm_cycles(comparison, method)
         for study, c, p_holm in cycles:
-            if _is_loss(c):
+            if c["outcome"] == "losses":
                 against = label if reference is None else METHOD_NAMES.get(reference[study],
                                                                             reference[study])
                 out.append(f"- {study}, {c['labelled']:,} labelled: {c['diff']:+.2f} "
@@ -641,7 +637,7 @@ def render_loss_counts(rows: List[Dict], alpha: float = 0.05) -> str:
         cells = []
         for comparison in comparisons:
             cycles = holm_cycles(comparison, method)
-            losses = [p for _, c, p in cycles if _is_loss(c)]
+            losses = [p for _, c, p in cycles if c["outcome"] == "losses"]
             cells.append(f"{len(losses)} / {sum(p <= alpha for p in losses)} ({len(cycles)})"
                          if cycles else "")
         lines.append(f"| {METHOD_NAMES.get(method, method)} | " + " | ".join(cells) + " |")

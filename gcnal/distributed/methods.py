@@ -32,7 +32,7 @@ from ..errors import InvalidParameterError
 from ..methods import GNNMethod, resolve_method
 from ..registry import METHODS
 from ..selectors import entropy, least_confidence, margin
-from ..selectors.typical_diverse import cold_start_reason
+from ..selectors.typical_diverse import cold_start_reason, warn_unused_blend_options
 from .gnn import gnn_picks
 from .kcenter import k_center
 from .keys import random_keys
@@ -90,7 +90,12 @@ def typical_diverse_picks(shard: Shard, scores: Optional[Tensor], k: int = 20,
     if knn_backend not in ("auto", "torch"):
         raise InvalidParameterError("knn_backend", "'auto' or 'torch' (the ring search is exact "
                                     "torch products)", repr(knn_backend), OWNER)
-    if cold_start_reason(cold_start, shard.num_labelled, shard.budget, scores is not None, OWNER):
+    reason = cold_start_reason(cold_start, shard.num_labelled, shard.budget, scores is not None,
+                               OWNER)
+    if reason is not None:
+        warn_unused_blend_options(reason, shard.num_labelled, shard.budget,
+                                  uncertainty_weight=uncertainty_weight, radius=radius,
+                                  knn_backend=knn_backend)
         return typiclust(shard, scores, k)
     return typical_diverse(shard, scores, k, uncertainty_weight, radius)
 

@@ -135,6 +135,18 @@ def blend_options_set(uncertainty_weight="auto", radius="auto", knn_backend="aut
             if value != "auto"]
 
 
+def warn_unused_blend_options(reason: str, labelled: int, budget: int, **options) -> None:
+    """Log the blend's options that a call picking as TypiClust (for
+    ``reason``, :func:`cold_start_reason`) set and leaves unused
+    (:func:`blend_options_set` of ``options``), and which ``cold_start``
+    keeps the blend; nothing when it set none."""
+    unused = blend_options_set(**options)
+    if unused:
+        log.warning("typical_diverse picks as TypiClust (%s), so %s go unused; "
+                    "cold_start=%s keeps the blend", reason, ", ".join(unused),
+                    "False" if labelled <= budget else "True or False")
+
+
 def typical_diverse_notes(scores: Optional[Tensor], labelled_mask: Tensor, budget: int, *,
                           cold_start: Union[str, bool] = "auto", **options) -> Dict[str, str]:
     """``Selection.info``'s ``"cold_start"`` entry when a call picks as
@@ -390,11 +402,8 @@ def typical_diverse(scores: Optional[Tensor], embeddings: Tensor, labelled_mask:
     labelled = int(labelled_mask.sum())
     reason = cold_start_reason(cold_start, labelled, budget, scores is not None)
     if reason is not None:
-        unused = blend_options_set(uncertainty_weight, radius, knn_backend)
-        if unused:
-            log.warning("typical_diverse picks as TypiClust (%s), so %s go unused; "
-                        "cold_start=%s keeps the blend", reason, ", ".join(unused),
-                        "False" if labelled <= budget else "True or False")
+        warn_unused_blend_options(reason, labelled, budget, uncertainty_weight=uncertainty_weight,
+                                  radius=radius, knn_backend=knn_backend)
         return typiclust(scores, embeddings, labelled_mask, budget, generator=generator, k=k)
     vectors = l2_normalize(embeddings.float())
     unlabelled = torch.nonzero(~labelled_mask, as_tuple=True)[0]
